@@ -1,0 +1,89 @@
+#!/usr/bin/env node
+import { type CommandDef, defineCommand, runCommand, showUsage } from "citty";
+import { quickTunnelBanner } from "./banner";
+import { ConnectorError } from "./connector-error";
+import { startHelloWorld } from "./hello-world";
+import { startMetricsServer } from "./metrics-server";
+import { QuickTunnelRunner } from "./quick-tunnel-runner";
+
+const log = (message: string) => process.stderr.write(`${new Date().toISOString()} ${message}\n`);
+
+const tunnel = defineCommand({
+  meta: { name: "tunnel", description: "Expose a local origin through a quick tunnel" },
+  args: {
+    url: { type: "string", description: "Origin to serve", default: "http://localhost:8080" },
+    edge: {
+      type: "string",
+      description: "Base URL of the Burrow Workers",
+      default: process.env.BURROW_EDGE ?? "http://127.0.0.1:8787",
+    },
+    "hello-world": { type: "boolean", description: "Serve a built-in test page as the origin" },
+    metrics: { type: "string", description: "Serve /ready, /quicktunnel and /metrics on host:port" },
+    "grace-period": { type: "string", description: "Seconds to finish requests on shutdown", default: "30" },
+  },
+  async run({ args }) {
+    const edge = parseUrl(args.edge, "--edge");
+    const gracePeriodSeconds = Number(args["grace-period"]);
+    if (!Number.isFinite(gracePeriodSeconds) || gracePeriodSeconds < 0) {
+      throw new ConnectorError(`bad --grace-period "${args["grace-period"]}"`, "expected seconds", "e.g. --grace-period 30");
+    }
+    const helloWorld = args["hello-world"] ? await startHelloWorld() : null;
+    const origin = helloWorld?.url ?? parseUrl(args.url, "--url");
+
+    const runner = new QuickTunnelRunner({ edge, origin, gracePeriodMs: gracePeriodSeconds * 1000, log });
+    const metricsServer = args.metrics ? await startMetricsServer(args.metrics, runner) : null;
+    if (metricsServer) log(`metrics on http://${args.metrics}/metrics`);
+
+    let signals = 0;
+    const onSignal = (signal: NodeJS.Signals, number: number) => {
+      signals++;
+      if (signals > 1) {
+        log(`second ${signal}: exiting now`);
+        process.exit(128 + number);
+      }
+      log(`${signal}: finishing in-flight requests (up to ${gracePeriodSeconds}s); send again to force`);
+      runner.shutdown().finally(() => {
+        metricsServer?.close();
+        helloWorld?.server.close();
+        process.exit(128 + number);
+      });
+    };
+    process.on("SIGINT", () => onSignal("SIGINT", 2));
+    process.on("SIGTERM", () => onSignal("SIGTERM", 15));
+
+    const { publicUrl } = await runner.mint();
+    process.stderr.write(`${quickTunnelBanner(publicUrl)}\n`);
+    log(`serving ${origin.href} at ${publicUrl}`);
+    await runner.run();
+  },
+});
+
+const main = defineCommand({
+  meta: { name: "burrow", description: "Burrow connector: tunnels to a self-hosted edge" },
+  subCommands: { tunnel },
+});
+
+function parseUrl(value: string, flag: string): URL {
+  try {
+    const url = new URL(value.includes("://") ? value : `http://${value}`);
+    if (url.protocol !== "http:" && url.protocol !== "https:") throw new Error("not http(s)");
+    return url;
+  } catch {
+    throw new ConnectorError(`bad ${flag} "${value}"`, "expected an http:// or https:// URL", `e.g. ${flag} http://localhost:3000`);
+  }
+}
+
+process.on("uncaughtException", fail);
+const rawArgs = process.argv.slice(2);
+if (rawArgs.length === 0 || rawArgs.includes("--help") || rawArgs.includes("-h")) {
+  // citty types a subcommand by its own args; usage printing only needs the common shape.
+  await showUsage(rawArgs[0] === "tunnel" ? (tunnel as unknown as CommandDef) : main);
+} else {
+  await runCommand(main, { rawArgs }).catch(fail);
+}
+
+function fail(error: unknown): never {
+  if (error instanceof ConnectorError) process.stderr.write(`${error.explain()}\n`);
+  else process.stderr.write(`error: ${(error as Error)?.stack ?? String(error)}\n`);
+  process.exit(1);
+}

@@ -1,0 +1,252 @@
+import type http from "node:http";
+import type https from "node:https";
+import { decodeFrame, encodeFrame, type Frame, MAX_FRAME_BYTES, ResetCode } from "@burrow/wire";
+import WebSocket from "ws";
+import { ConnectorError } from "./connector-error";
+import type { ConnectorMetrics } from "./metrics";
+import { OriginStream } from "./origin-stream";
+
+/** The connector pings the edge this often; two silent intervals mean the connection is dead. */
+const PING_INTERVAL_MS = 15_000;
+/** How long the edge may take to accept the WebSocket and answer `hello`. */
+const REGISTER_TIMEOUT_MS = 15_000;
+
+/** Everything one connection to the edge needs. */
+export interface EdgeConnectionOptions {
+  edge: URL;
+  tunnelId: string;
+  /** Standard base64 of the 32 secret bytes, as `POST /tunnel` returned it. */
+  secret: string;
+  connectorId: string;
+  connIndex: number;
+  version: string;
+  origin: URL;
+  agent: { http: http.Agent; https: https.Agent };
+  metrics: ConnectorMetrics;
+  log: (message: string) => void;
+}
+
+/** How a connection ended: `code`/`reason` from the WebSocket close. */
+export interface ConnectionEnd {
+  code: number;
+  reason: string;
+}
+
+/**
+ * One WebSocket from the connector to the edge (one Tunnel DO connection): it registers, answers
+ * pings, and runs an {@link OriginStream} for every request the DO sends down.
+ */
+export class EdgeConnection {
+  readonly #options: EdgeConnectionOptions;
+  readonly #streams = new Map<number, OriginStream>();
+  #socket: WebSocket | null = null;
+  #pingTimer: NodeJS.Timeout | null = null;
+  #awaitingPong = 0;
+  #draining = false;
+  #ended: Promise<ConnectionEnd> | null = null;
+
+  constructor(options: EdgeConnectionOptions) {
+    this.#options = options;
+  }
+
+  /** Requests running on this connection. */
+  get inFlight(): number {
+    return this.#streams.size;
+  }
+
+  /** Resolves when the connection closes, for whatever reason. */
+  get ended(): Promise<ConnectionEnd> {
+    if (!this.#ended) throw new Error("connection not opened");
+    return this.#ended;
+  }
+
+  /** Opens and registers; rejects with a {@link ConnectorError} saying whether to retry. */
+  open(): Promise<void> {
+    const { edge, tunnelId, secret, connectorId, connIndex, version } = this.#options;
+    const url = new URL("/connect", edge);
+    url.protocol = edge.protocol === "https:" ? "wss:" : "ws:";
+    const socket = new WebSocket(url, {
+      headers: {
+        authorization: `Bearer ${secret}`,
+        "x-burrow-tunnel-id": tunnelId,
+        "x-burrow-connector-id": connectorId,
+        "x-burrow-conn-index": String(connIndex),
+        "x-burrow-version": version,
+        "x-burrow-arch": `${process.platform}_${process.arch}`,
+      },
+      maxPayload: MAX_FRAME_BYTES,
+      perMessageDeflate: false,
+      handshakeTimeout: REGISTER_TIMEOUT_MS,
+    });
+    socket.binaryType = "nodebuffer";
+    this.#socket = socket;
+    this.#ended = new Promise((resolve) => {
+      socket.on("close", (code, reason) => {
+        this.#stopPings();
+        for (const stream of this.#streams.values()) stream.abort();
+        this.#streams.clear();
+        this.#options.metrics.connectionClosed();
+        resolve({ code, reason: reason.toString() });
+      });
+    });
+    this.#ended.catch(() => {});
+
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        socket.terminate();
+        reject(retryable("the edge did not register the connection in time", "timeout"));
+      }, REGISTER_TIMEOUT_MS);
+      socket.on("unexpected-response", (_request, response) => {
+        clearTimeout(timer);
+        const chunks: Buffer[] = [];
+        response.on("data", (chunk: Buffer) => chunks.push(chunk));
+        response.on("end", () => {
+          reject(refusal(response.statusCode ?? 0, Buffer.concat(chunks).toString("utf8")));
+          socket.terminate();
+        });
+      });
+      socket.on("error", (error) => {
+        clearTimeout(timer);
+        reject(retryable("could not connect to the edge", error.message));
+      });
+      socket.on("open", () => {
+        this.#send({
+          kind: "hello",
+          streamId: 0,
+          connectorId,
+          version,
+          arch: `${process.platform}_${process.arch}`,
+          connIndex,
+          features: [],
+        });
+      });
+      socket.on("message", (data: Buffer) => {
+        // ws hands over pooled Buffers; the codec reads plain Uint8Array views.
+        const decoded = decodeFrame(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+        if (!decoded.ok) {
+          this.#options.log(`malformed frame from the edge (${decoded.reason}); reconnecting`);
+          socket.close(1007, "malformed frame");
+          return;
+        }
+        const frame = decoded.frame;
+        if (frame.kind === "registered") {
+          clearTimeout(timer);
+          this.#options.metrics.connectionOpened();
+          this.#startPings();
+          resolve();
+          return;
+        }
+        this.#onFrame(frame);
+      });
+    });
+  }
+
+  /** Stops taking requests: the DO routes new ones elsewhere; running ones finish. */
+  goAway(): void {
+    if (this.#draining) return;
+    this.#draining = true;
+    this.#send({ kind: "goAway", streamId: 0, reason: "connector shutting down" });
+  }
+
+  /** Closes the connection; running streams are aborted. */
+  close(code = 1000, reason = "connector closing"): void {
+    this.#socket?.close(code, reason);
+    // A peer that never answers the close must not hold the process open.
+    setTimeout(() => this.#socket?.terminate(), 2_000).unref();
+  }
+
+  #onFrame(frame: Frame): void {
+    if (frame.streamId === 0) {
+      if (frame.kind === "ping") this.#send({ kind: "pong", streamId: 0, nonce: frame.nonce });
+      else if (frame.kind === "pong") this.#awaitingPong = 0;
+      return;
+    }
+    if (frame.kind === "requestHead") {
+      if (this.#streams.has(frame.streamId)) return this.#protocolError("duplicate stream id");
+      if (this.#draining) {
+        this.#send({ kind: "reset", streamId: frame.streamId, code: ResetCode.goingAway, message: "connector draining" });
+        return;
+      }
+      this.#startStream(frame);
+      return;
+    }
+    const stream = this.#streams.get(frame.streamId);
+    if (!stream) return; // Already finished here; the edge's frame crossed our end or reset.
+    if (!stream.receive(frame)) this.#protocolError(`unexpected ${frame.kind}`);
+  }
+
+  #startStream(head: Extract<Frame, { kind: "requestHead" }>): void {
+    const metrics = this.#options.metrics;
+    const stream = new OriginStream(head.streamId, head, {
+      origin: this.#options.origin,
+      agent: this.#options.agent,
+      send: (frame) => this.#send(frame),
+      onDone: (streamId, failed) => {
+        this.#streams.delete(streamId);
+        metrics.requestFinished(failed);
+      },
+    });
+    this.#streams.set(head.streamId, stream);
+    metrics.requestStarted();
+    stream.start();
+  }
+
+  #protocolError(message: string): void {
+    this.#options.log(`protocol error from the edge: ${message}; reconnecting`);
+    this.#socket?.close(1002, message);
+  }
+
+  #send(frame: Frame): void {
+    const socket = this.#socket;
+    if (socket?.readyState !== WebSocket.OPEN) return;
+    socket.send(encodeFrame(frame));
+  }
+
+  #startPings(): void {
+    this.#pingTimer = setInterval(() => {
+      if (this.#awaitingPong >= 2) {
+        this.#options.log("the edge stopped answering pings; reconnecting");
+        this.#socket?.terminate();
+        return;
+      }
+      this.#awaitingPong++;
+      this.#send({ kind: "ping", streamId: 0, nonce: BigInt(Date.now()) });
+    }, PING_INTERVAL_MS);
+    this.#pingTimer.unref();
+  }
+
+  #stopPings(): void {
+    if (this.#pingTimer) clearInterval(this.#pingTimer);
+    this.#pingTimer = null;
+  }
+}
+
+function retryable(what: string, why: string): ConnectorError {
+  return new ConnectorError(what, why, "burrow retries on its own", { retryable: true });
+}
+
+/** Turns the edge's refusal of the upgrade into a fatal or retryable error. */
+function refusal(status: number, body: string): ConnectorError {
+  let reason = body.slice(0, 300);
+  try {
+    const parsed = JSON.parse(body) as { errors?: Array<{ message?: string }> };
+    reason = parsed.errors?.map((e) => e.message).join("; ") || reason;
+  } catch {
+    // Not JSON: keep the text.
+  }
+  if (status === 401) {
+    return new ConnectorError(
+      "the edge refused the tunnel credentials",
+      reason || "unknown tunnel or wrong secret",
+      "start a new quick tunnel (burrow tunnel --url …) or check the tunnel's credentials",
+    );
+  }
+  if (status === 410) {
+    return new ConnectorError(
+      "the tunnel was deleted",
+      "quick tunnels are deleted after five minutes without a connection",
+      "run burrow tunnel again to get a new quick tunnel",
+    );
+  }
+  return retryable(`the edge answered HTTP ${status}`, reason);
+}

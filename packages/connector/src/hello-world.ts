@@ -1,0 +1,27 @@
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+
+/**
+ * The built-in origin behind `--hello-world`, like cloudflared's: a page that shows the request
+ * it received, so a tunnel can be tried with nothing running locally. Listens on loopback only.
+ */
+export async function startHelloWorld(): Promise<{ url: URL; server: http.Server }> {
+  const server = http.createServer((request, response) => {
+    const rows = Object.entries(request.headers)
+      .map(([name, value]) => `<tr><td>${escape(name)}</td><td>${escape(String(value))}</td></tr>`)
+      .join("");
+    response.writeHead(200, { "content-type": "text/html; charset=utf-8" });
+    response.end(
+      `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Burrow hello world</title></head>` +
+        `<body><h1>Congrats! You created a tunnel!</h1><p>${escape(request.method ?? "")} ${escape(request.url ?? "")}</p>` +
+        `<table>${rows}</table></body></html>`,
+    );
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return { url: new URL(`http://127.0.0.1:${port}`), server };
+}
+
+function escape(text: string): string {
+  return text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
+}

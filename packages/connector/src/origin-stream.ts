@@ -1,0 +1,259 @@
+import http from "node:http";
+import https from "node:https";
+import {
+  type Frame,
+  type FrameBody,
+  type Header,
+  MAX_DATA_CHUNK_BYTES,
+  ReceiveWindow,
+  ResetCode,
+  SendWindow,
+} from "@burrow/wire";
+import WebSocket from "ws";
+
+type RequestHead = Extract<FrameBody, { kind: "requestHead" }>;
+
+/** cloudflared's default `connectTimeout` for origins is 30 s. */
+const ORIGIN_CONNECT_TIMEOUT_MS = 30_000;
+
+/** Headers `ws` writes itself for the origin handshake; the visitor's copies must not repeat. */
+const WEBSOCKET_HANDSHAKE_HEADERS = new Set([
+  "connection",
+  "upgrade",
+  "sec-websocket-key",
+  "sec-websocket-version",
+  "sec-websocket-extensions",
+  "sec-websocket-protocol",
+]);
+
+/** What a stream needs from the connection it runs on. */
+export interface StreamContext {
+  /** The origin every request of this tunnel goes to (`--url`). */
+  origin: URL;
+  agent: { http: http.Agent; https: https.Agent };
+  send(frame: Frame): void;
+  onDone(streamId: number, failed: boolean): void;
+}
+
+/**
+ * One request from the edge, proxied to the origin: the request body arrives as `data` frames
+ * within our receive window, the response body leaves within the edge's window.
+ */
+export class OriginStream {
+  readonly id: number;
+  readonly #head: RequestHead;
+  readonly #context: StreamContext;
+  readonly #sendWindow = new SendWindow();
+  readonly #receiveWindow = new ReceiveWindow();
+  #request: http.ClientRequest | null = null;
+  #response: http.IncomingMessage | null = null;
+  #socket: WebSocket | null = null;
+  #done = false;
+
+  constructor(id: number, head: RequestHead, context: StreamContext) {
+    this.id = id;
+    this.#head = head;
+    this.#context = context;
+  }
+
+  /** Starts the origin request. */
+  start(): void {
+    if (this.#head.target) {
+      // Quick tunnels only reach `--url`; a target override is VPC traffic, which needs opting in.
+      this.#fail(ResetCode.refused, "this connector does not accept target overrides");
+      return;
+    }
+    const target = originUrlFor(this.#context.origin, this.#head.url);
+    if (this.#head.websocket) this.#startWebSocket(target);
+    else this.#startHttp(target);
+  }
+
+  /** Handles a frame the edge sent on this stream; false means a protocol violation. */
+  receive(frame: Frame): boolean {
+    switch (frame.kind) {
+      case "data": {
+        if (!this.#request || !this.#receiveWindow.received(frame.bytes.byteLength)) return false;
+        const size = frame.bytes.byteLength;
+        this.#request.write(frame.bytes, () => {
+          const grant = this.#receiveWindow.drained(size);
+          if (grant > 0 && !this.#done) this.#send({ kind: "windowUpdate", bytes: grant });
+        });
+        return true;
+      }
+      case "end":
+        this.#request?.end();
+        return true;
+      case "windowUpdate":
+        this.#sendWindow.grant(frame.bytes);
+        return true;
+      case "reset":
+        this.abort();
+        return true;
+      case "webSocketMessage":
+        if (!this.#socket) return false;
+        this.#socket.send(frame.bytes, { binary: !frame.text });
+        return true;
+      case "webSocketClose":
+        if (!this.#socket) return false;
+        closeQuietly(this.#socket, frame.code, frame.reason);
+        this.#finish(false);
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  /** Drops the stream without telling the edge (it reset the stream, or the connection is gone). */
+  abort(): void {
+    if (this.#done) return;
+    this.#request?.destroy();
+    this.#response?.destroy();
+    this.#socket?.terminate();
+    this.#finish(true);
+  }
+
+  #startHttp(target: URL): void {
+    const secure = target.protocol === "https:";
+    const request = (secure ? https : http).request({
+      protocol: target.protocol,
+      hostname: target.hostname,
+      port: target.port || (secure ? 443 : 80),
+      method: this.#head.method,
+      path: `${target.pathname}${target.search}`,
+      headers: this.#head.headers.flat(),
+      setHost: false,
+      agent: secure ? this.#context.agent.https : this.#context.agent.http,
+      timeout: ORIGIN_CONNECT_TIMEOUT_MS,
+    });
+    this.#request = request;
+    request.on("timeout", () => {
+      if (!this.#response) this.#fail(ResetCode.originTimeout, "origin did not answer in time");
+    });
+    request.on("error", (error) => {
+      if (!this.#response) this.#fail(ResetCode.originUnreachable, `origin: ${error.message}`);
+      else this.#fail(ResetCode.internal, "origin response aborted");
+    });
+    request.on("response", (response) => {
+      request.setTimeout(0);
+      this.#response = response;
+      this.#relayResponse(response).catch(() => {
+        this.#fail(ResetCode.internal, "origin response aborted");
+      });
+    });
+    if (!this.#head.hasBody) request.end();
+  }
+
+  async #relayResponse(response: http.IncomingMessage): Promise<void> {
+    this.#send({
+      kind: "responseHead",
+      status: response.statusCode ?? 502,
+      statusText: response.statusMessage ?? "",
+      headers: pairs(response.rawHeaders),
+    });
+    // Async iteration pauses the origin socket while we wait for the edge's window.
+    for await (const chunk of response as AsyncIterable<Uint8Array>) {
+      for (let offset = 0; offset < chunk.byteLength; offset += MAX_DATA_CHUNK_BYTES) {
+        const piece = chunk.subarray(offset, offset + MAX_DATA_CHUNK_BYTES);
+        if (!(await this.#sendWindow.take(piece.byteLength))) return;
+        this.#send({ kind: "data", bytes: piece });
+      }
+    }
+    if (!response.complete) throw new Error("origin closed mid-response");
+    if (this.#done) return;
+    this.#send({ kind: "end" });
+    this.#finish(false);
+  }
+
+  #startWebSocket(target: URL): void {
+    target.protocol = target.protocol === "https:" ? "wss:" : "ws:";
+    const headers: Record<string, string> = {};
+    const protocols: string[] = [];
+    for (const [name, value] of this.#head.headers) {
+      const lower = name.toLowerCase();
+      if (lower === "sec-websocket-protocol") protocols.push(...value.split(",").map((p) => p.trim()));
+      else if (!WEBSOCKET_HANDSHAKE_HEADERS.has(lower)) headers[lower] = value;
+    }
+    const socket = new WebSocket(target, protocols, {
+      headers,
+      perMessageDeflate: false,
+      handshakeTimeout: ORIGIN_CONNECT_TIMEOUT_MS,
+    });
+    this.#socket = socket;
+    socket.on("upgrade", (response) => {
+      this.#send({
+        kind: "responseHead",
+        status: 101,
+        statusText: "Switching Protocols",
+        headers: pairs(response.rawHeaders),
+      });
+    });
+    socket.on("unexpected-response", (_request, response) => {
+      // The origin answered without upgrading: pass its status through, without a body.
+      this.#send({
+        kind: "responseHead",
+        status: response.statusCode ?? 502,
+        statusText: response.statusMessage ?? "",
+        headers: pairs(response.rawHeaders),
+      });
+      response.resume();
+      this.#send({ kind: "end" });
+      this.#finish(false);
+    });
+    socket.on("message", (data, isBinary) => {
+      const bytes = data instanceof Buffer ? data : Buffer.concat(data as Buffer[]);
+      this.#send({ kind: "webSocketMessage", text: !isBinary, bytes: new Uint8Array(bytes) });
+    });
+    socket.on("close", (code, reason) => {
+      if (this.#done) return;
+      this.#send({ kind: "webSocketClose", code, reason: reason.toString() });
+      this.#finish(false);
+    });
+    socket.on("error", (error) => {
+      if (socket.readyState === WebSocket.CONNECTING) {
+        this.#fail(ResetCode.originUnreachable, `origin: ${error.message}`);
+      }
+    });
+  }
+
+  #fail(code: ResetCode, message: string): void {
+    if (this.#done) return;
+    this.#send({ kind: "reset", code, message });
+    this.abort();
+  }
+
+  #send(body: FrameBody): void {
+    this.#context.send({ ...body, streamId: this.id } as Frame);
+  }
+
+  #finish(failed: boolean): void {
+    if (this.#done) return;
+    this.#done = true;
+    this.#sendWindow.close();
+    this.#context.onDone(this.id, failed);
+  }
+}
+
+/** Maps the public URL's path and query onto the origin (`--url`), keeping the origin's base path. */
+export function originUrlFor(origin: URL, publicUrl: string): URL {
+  const incoming = new URL(publicUrl, "http://invalid");
+  const target = new URL(origin);
+  const base = target.pathname.replace(/\/+$/, "");
+  target.pathname = `${base}${incoming.pathname}`;
+  target.search = incoming.search;
+  return target;
+}
+
+function pairs(raw: string[]): Header[] {
+  const out: Header[] = [];
+  for (let i = 0; i + 1 < raw.length; i += 2) out.push([raw[i]!, raw[i + 1]!]);
+  return out;
+}
+
+function closeQuietly(socket: WebSocket, code: number, reason: string): void {
+  const sendable = code === 1000 || (code >= 3000 && code <= 4999) || (code >= 1001 && code <= 1014 && code !== 1005 && code !== 1006);
+  try {
+    socket.close(sendable ? code : 1000, reason);
+  } catch {
+    socket.terminate();
+  }
+}

@@ -1,0 +1,100 @@
+import path from "node:path";
+import * as esbuild from "esbuild";
+import { Miniflare, type WorkerOptions } from "miniflare";
+import {
+  unstable_getMiniflareWorkerOptions as getMiniflareWorkerOptions,
+  unstable_readConfig as readConfig,
+} from "wrangler";
+import { applyMigrations } from "./migrations";
+import { MIGRATIONS_DIR, REPO_ROOT, workerConfigPaths } from "./worker-configs";
+
+export { REPO_ROOT } from "./worker-configs";
+
+/** How to run the local edge. */
+export interface LocalEdgeOptions {
+  /** Port on 127.0.0.1; 0 picks a free one (tests). */
+  port?: number;
+  /** Folder for D1 and Durable Object state; omitted means in memory (tests). */
+  persistTo?: string;
+  /** Extra Worker variables, by Worker name, e.g. `{ "burrow-reaper": { REAP_AFTER_SECONDS: "5" } }`. */
+  vars?: Record<string, Record<string, string>>;
+  /** Overrides for a Worker's rate limits, by Worker name and binding (benchmarks mint a lot). */
+  rateLimits?: Record<string, Record<string, { limit: number; period: 10 | 60 }>>;
+  log?: (message: string) => void;
+}
+
+/** A running set of Burrow Workers in one Miniflare instance. */
+export interface LocalEdge {
+  /** Base URL of the edge, e.g. `http://127.0.0.1:8787`. */
+  url: URL;
+  miniflare: Miniflare;
+  /** Names of the Workers that are running, edge first. */
+  workers: string[];
+  dispose(): Promise<void>;
+}
+
+/**
+ * Starts every Burrow Worker in Miniflare with the bindings their wrangler.toml files declare,
+ * bundled with esbuild as wrangler would, on one port, with migrations applied. Used by
+ * `pnpm dev` / `pnpm start`, the end-to-end tests and `pnpm bench`.
+ */
+export async function startLocalEdge(options: LocalEdgeOptions = {}): Promise<LocalEdge> {
+  const workers: WorkerOptions[] = [];
+  for (const configPath of workerConfigPaths()) {
+    workers.push(await workerFromConfig(configPath, options));
+  }
+  const persist = options.persistTo ? path.resolve(options.persistTo) : undefined;
+  const miniflare = new Miniflare({
+    workers,
+    host: "127.0.0.1",
+    port: options.port ?? 0,
+    d1Persist: persist ? path.join(persist, "d1") : false,
+    durableObjectsPersist: persist ? path.join(persist, "do") : false,
+    cachePersist: false,
+    unsafeTriggerHandlers: true,
+    log: undefined,
+  });
+  const url = await miniflare.ready;
+  const db = await miniflare.getD1Database("DB");
+  const applied = await applyMigrations(db, MIGRATIONS_DIR);
+  if (applied.length > 0) options.log?.(`applied D1 migrations: ${applied.join(", ")}`);
+  return {
+    url: new URL(url.origin),
+    miniflare,
+    workers: workers.map((worker) => worker.name ?? ""),
+    dispose: () => miniflare.dispose(),
+  };
+}
+
+async function workerFromConfig(configPath: string, options: LocalEdgeOptions): Promise<WorkerOptions> {
+  const config = readConfig({ config: configPath });
+  const { workerOptions, main } = getMiniflareWorkerOptions(config);
+  const name = config.name ?? path.basename(path.dirname(configPath));
+  if (!main) throw new Error(`${configPath} has no main`);
+  const bundle = await esbuild.build({
+    entryPoints: [main],
+    bundle: true,
+    format: "esm",
+    platform: "neutral",
+    target: "es2023",
+    conditions: ["workerd", "worker", "browser"],
+    mainFields: ["module", "main"],
+    external: ["cloudflare:*", "node:*"],
+    write: false,
+    logLevel: "silent",
+    absWorkingDir: REPO_ROOT,
+  });
+  const code = bundle.outputFiles[0]?.text ?? "";
+  const ratelimits = { ...(workerOptions.ratelimits ?? {}) } as Record<string, unknown>;
+  for (const [binding, simple] of Object.entries(options.rateLimits?.[name] ?? {})) {
+    ratelimits[binding] = { simple };
+  }
+  return {
+    ...(workerOptions as WorkerOptions),
+    name,
+    modules: [{ type: "ESModule", path: path.join(path.dirname(main), "index.mjs"), contents: code }],
+    modulesRules: undefined,
+    bindings: { ...(workerOptions.bindings ?? {}), ...(options.vars?.[name] ?? {}) },
+    ratelimits: ratelimits as WorkerOptions["ratelimits"],
+  } as WorkerOptions;
+}

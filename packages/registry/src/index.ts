@@ -1,0 +1,38 @@
+// @burrow/registry: the D1 schema's typed queries, shared by the Workers. Migrations live in
+// ../migrations; see README.md for the conns_inactive_at convention.
+export { type AuditEntry, type AuditEvent, appendAudit, listAudit } from "./audit-log";
+export { chunk, MAX_BOUND_PARAMETERS } from "./batch";
+export {
+  addDnsRecord,
+  type DnsRecord,
+  deleteDnsRecord,
+  listDnsRecords,
+  type NewDnsRecord,
+  normalizeHostname,
+  setZoneRecordId,
+} from "./dns-records";
+export { HostnameTakenError, TunnelNotFoundError, VpcServiceNameTakenError } from "./errors";
+export { hashSecret, secretMatches } from "./secret";
+export {
+  createTunnel,
+  deleteTunnels,
+  findTunnelByHostname,
+  getTunnel,
+  listReapableQuickTunnels,
+  markConnected,
+  markDisconnected,
+  markTunnelDeleted,
+  type NewTunnel,
+  type Tunnel,
+  type TunnelKind,
+} from "./tunnels";
+export {
+  createVpcService,
+  deleteVpcService,
+  getVpcService,
+  listVpcServices,
+  updateVpcService,
+  type VpcService,
+  type VpcServiceConfig,
+  vpcServiceTunnelId,
+} from "./vpc-services";

@@ -1,0 +1,284 @@
+import { auditStatement, encodeDetail } from "./audit-log";
+import { chunk, MAX_BOUND_PARAMETERS, placeholders } from "./batch";
+import {
+  DNS_RECORD_COLUMNS,
+  type DnsRecord,
+  type DnsRecordRow,
+  insertDnsRecordStatement,
+  type NewDnsRecord,
+  normalizeHostname,
+  routeDetail,
+  runRouting,
+  toDnsRecord,
+} from "./dns-records";
+
+/** Quick tunnels are anonymous and reaped when idle; named tunnels live until deleted. */
+export type TunnelKind = "quick" | "named";
+
+/**
+ * A tunnel row. `connsInactiveAt` is null while at least one connection is live, otherwise the
+ * time it last became idle (its creation time if it never connected).
+ */
+export interface Tunnel {
+  id: string;
+  accountTag: string;
+  name: string;
+  kind: TunnelKind;
+  secretHash: string;
+  createdAt: number;
+  deletedAt: number | null;
+  connsInactiveAt: number | null;
+}
+
+/** What createTunnel needs; `secretHash` comes from hashSecret(). */
+export interface NewTunnel {
+  id: string;
+  accountTag: string;
+  name: string;
+  kind: TunnelKind;
+  secretHash: string;
+  createdAt: number;
+}
+
+interface TunnelRow {
+  id: string;
+  account_tag: string;
+  name: string;
+  kind: TunnelKind;
+  secret_hash: string;
+  created_at: number;
+  deleted_at: number | null;
+  conns_inactive_at: number | null;
+}
+
+const TUNNEL_COLUMNS =
+  "id, account_tag, name, kind, secret_hash, created_at, deleted_at, conns_inactive_at";
+
+/**
+ * The reaper's query, exported so a test can EXPLAIN it. Every term matches the partial index
+ * tunnels_reap (kind, conns_inactive_at) WHERE deleted_at IS NULL AND conns_inactive_at IS NOT NULL.
+ */
+export const REAPABLE_QUICK_TUNNELS_SQL = `SELECT ${TUNNEL_COLUMNS} FROM tunnels
+  WHERE kind = 'quick' AND deleted_at IS NULL AND conns_inactive_at < ?1
+  ORDER BY conns_inactive_at
+  LIMIT ?2`;
+
+// deleteTunnels binds the time and the optional cutoff besides the ids: 98 + 2 = 100 parameters.
+const DELETE_CHUNK_IDS = MAX_BOUND_PARAMETERS - 2;
+
+/**
+ * Inserts a tunnel, optionally its first DNS record, and their audit rows in one D1 batch (one
+ * transaction). Throws HostnameTakenError when the hostname is routed already, leaving no rows.
+ */
+export async function createTunnel(
+  db: D1Database,
+  tunnel: NewTunnel,
+  dns?: NewDnsRecord,
+): Promise<void> {
+  const at = tunnel.createdAt;
+  const statements = [
+    // conns_inactive_at = created_at: a tunnel that never connects is idle from its first moment.
+    db
+      .prepare(`INSERT INTO tunnels (${TUNNEL_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, NULL, ?6)`)
+      .bind(tunnel.id, tunnel.accountTag, tunnel.name, tunnel.kind, tunnel.secretHash, at),
+    auditStatement(db, tunnel.id, "Created", { name: tunnel.name, kind: tunnel.kind }, at),
+  ];
+  if (dns === undefined) {
+    await db.batch(statements);
+    return;
+  }
+  statements.push(
+    insertDnsRecordStatement(db, tunnel.id, dns, at),
+    auditStatement(db, tunnel.id, "CNAME add", routeDetail(dns), at),
+  );
+  await runRouting(db, tunnel.id, dns.hostname, statements);
+}
+
+/** One tunnel by id, soft-deleted ones included (check `deletedAt`); null when there is none. */
+export async function getTunnel(db: D1Database, id: string): Promise<Tunnel | null> {
+  const row = await db
+    .prepare(`SELECT ${TUNNEL_COLUMNS} FROM tunnels WHERE id = ?1`)
+    .bind(id)
+    .first<TunnelRow>();
+  return row === null ? null : toTunnel(row);
+}
+
+/** The live tunnel a hostname routes to (case-insensitive), or null; deleted tunnels never match. */
+export async function findTunnelByHostname(
+  db: D1Database,
+  hostname: string,
+): Promise<{ tunnelId: string; kind: TunnelKind } | null> {
+  // A primary-key lookup on dns_records, then one on tunnels: two index seeks, no scan.
+  const row = await db
+    .prepare(
+      `SELECT t.id AS tunnel_id, t.kind AS kind
+       FROM dns_records AS d JOIN tunnels AS t ON t.id = d.tunnel_id
+       WHERE d.hostname = ?1 AND t.deleted_at IS NULL`,
+    )
+    .bind(normalizeHostname(hostname))
+    .first<{ tunnel_id: string; kind: TunnelKind }>();
+  return row === null ? null : { tunnelId: row.tunnel_id, kind: row.kind };
+}
+
+/**
+ * Records a live connection: conns_inactive_at = NULL plus a "Registered" audit row. Returns false,
+ * changing nothing, when the tunnel is missing or deleted, so the caller refuses the connection.
+ */
+export async function markConnected(
+  db: D1Database,
+  tunnelId: string,
+  at: number,
+  detail?: unknown,
+): Promise<boolean> {
+  // D1 runs one batch as one transaction, and writes are serialised, so this either lands before a
+  // concurrent reaper's guarded delete (which then skips the tunnel) or finds the row gone.
+  const [, updated] = await db.batch([
+    db
+      .prepare(
+        `INSERT INTO audit_log (tunnel_id, event, detail, at)
+         SELECT id, 'Registered', ?2, ?3 FROM tunnels WHERE id = ?1 AND deleted_at IS NULL`,
+      )
+      .bind(tunnelId, encodeDetail(detail), at),
+    db
+      .prepare("UPDATE tunnels SET conns_inactive_at = NULL WHERE id = ?1 AND deleted_at IS NULL")
+      .bind(tunnelId),
+  ]);
+  return (updated?.meta.changes ?? 0) > 0;
+}
+
+/**
+ * Records that the last live connection closed: conns_inactive_at = `at` plus an "Unregistered"
+ * audit row. Call it only when no connection remains. Returns false when the tunnel is missing.
+ */
+export async function markDisconnected(
+  db: D1Database,
+  tunnelId: string,
+  at: number,
+  detail?: unknown,
+): Promise<boolean> {
+  const [, updated] = await db.batch([
+    db
+      .prepare(
+        `INSERT INTO audit_log (tunnel_id, event, detail, at)
+         SELECT id, 'Unregistered', ?2, ?3 FROM tunnels WHERE id = ?1`,
+      )
+      .bind(tunnelId, encodeDetail(detail), at),
+    db.prepare("UPDATE tunnels SET conns_inactive_at = ?2 WHERE id = ?1").bind(tunnelId, at),
+  ]);
+  return (updated?.meta.changes ?? 0) > 0;
+}
+
+/**
+ * Soft-deletes a tunnel: sets deleted_at, so hostname lookups and new connections stop at once,
+ * and audits "Deleted". Returns false when the tunnel is missing or already deleted.
+ */
+export async function markTunnelDeleted(
+  db: D1Database,
+  tunnelId: string,
+  at: number,
+): Promise<boolean> {
+  const [, updated] = await db.batch([
+    db
+      .prepare(
+        `INSERT INTO audit_log (tunnel_id, event, detail, at)
+         SELECT id, 'Deleted', json_object('soft', json('true')), ?2
+         FROM tunnels WHERE id = ?1 AND deleted_at IS NULL`,
+      )
+      .bind(tunnelId, at),
+    db
+      .prepare("UPDATE tunnels SET deleted_at = ?2 WHERE id = ?1 AND deleted_at IS NULL")
+      .bind(tunnelId, at),
+  ]);
+  return (updated?.meta.changes ?? 0) > 0;
+}
+
+/**
+ * Quick tunnels, not deleted, idle since before `inactiveBefore` (never-connected ones included),
+ * oldest first, each with its DNS records so the reaper can remove the real zone records too.
+ */
+export async function listReapableQuickTunnels(
+  db: D1Database,
+  options: { inactiveBefore: number; limit: number },
+): Promise<Array<Tunnel & { dnsRecords: DnsRecord[] }>> {
+  const { results } = await db
+    .prepare(REAPABLE_QUICK_TUNNELS_SQL)
+    .bind(options.inactiveBefore, options.limit)
+    .all<TunnelRow>();
+  if (results.length === 0) return [];
+
+  const byTunnel = new Map<string, DnsRecord[]>(results.map((row) => [row.id, []]));
+  // A read-only batch is one consistent snapshot; each statement stays under 100 parameters.
+  const pages = await db.batch<DnsRecordRow>(
+    chunk([...byTunnel.keys()], MAX_BOUND_PARAMETERS).map((ids) =>
+      db
+        .prepare(
+          `SELECT ${DNS_RECORD_COLUMNS} FROM dns_records
+           WHERE tunnel_id IN (${placeholders(ids.length)}) ORDER BY hostname`,
+        )
+        .bind(...ids),
+    ),
+  );
+  for (const page of pages) {
+    for (const row of page.results) byTunnel.get(row.tunnel_id)?.push(toDnsRecord(row));
+  }
+  return results.map((row) => ({ ...toTunnel(row), dnsRecords: byTunnel.get(row.id) ?? [] }));
+}
+
+/**
+ * Hard-deletes tunnels (their DNS records and VPC services go with them by ON DELETE CASCADE) and
+ * writes one "Deleted" audit row per tunnel, whose detail keeps the removed DNS records.
+ * With `onlyIfInactiveBefore`, a tunnel that reconnected since it was listed is skipped.
+ * Returns the ids actually deleted.
+ */
+export async function deleteTunnels(
+  db: D1Database,
+  ids: readonly string[],
+  at: number,
+  options: { onlyIfInactiveBefore?: number } = {},
+): Promise<string[]> {
+  const cutoff = options.onlyIfInactiveBefore ?? null;
+  const deleted: string[] = [];
+  // One batch (one transaction) per chunk keeps every statement at or under D1's 100 bound
+  // parameters and keeps each write transaction short: D1 executes one query at a time.
+  for (const batchIds of chunk([...new Set(ids)], DELETE_CHUNK_IDS)) {
+    const [, removed] = await db.batch<{ id: string }>([
+      // The audit row copies the DNS records before the cascade removes them, so a zone record
+      // left behind by a crashed reaper can still be found from the audit log.
+      db
+        .prepare(
+          `INSERT INTO audit_log (tunnel_id, event, detail, at)
+           SELECT t.id, 'Deleted', json_object('dnsRecords', (
+             SELECT json_group_array(json_object('hostname', d.hostname,
+               'zoneRecordId', d.zone_record_id))
+             FROM dns_records AS d WHERE d.tunnel_id = t.id)), ?1
+           FROM tunnels AS t
+           WHERE t.id IN (${placeholders(batchIds.length, 3)})
+             AND (?2 IS NULL OR t.conns_inactive_at < ?2)`,
+        )
+        .bind(at, cutoff, ...batchIds),
+      db
+        .prepare(
+          `DELETE FROM tunnels
+           WHERE id IN (${placeholders(batchIds.length, 2)})
+             AND (?1 IS NULL OR conns_inactive_at < ?1)
+           RETURNING id`,
+        )
+        .bind(cutoff, ...batchIds),
+    ]);
+    for (const row of removed?.results ?? []) deleted.push(row.id);
+  }
+  return deleted;
+}
+
+function toTunnel(row: TunnelRow): Tunnel {
+  return {
+    id: row.id,
+    accountTag: row.account_tag,
+    name: row.name,
+    kind: row.kind,
+    secretHash: row.secret_hash,
+    createdAt: row.created_at,
+    deletedAt: row.deleted_at,
+    connsInactiveAt: row.conns_inactive_at,
+  };
+}

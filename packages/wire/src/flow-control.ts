@@ -1,0 +1,86 @@
+/**
+ * Per-stream flow control shared by the Tunnel DO and the connector. Neither end of a Durable
+ * Object WebSocket has backpressure (`send()` just queues), so each stream's sender may have at
+ * most a window of unacknowledged `data` bytes in flight; the receiver grants more with
+ * `windowUpdate` frames as its consumer drains them. Memory per stream is bounded by the window.
+ */
+
+/** Bytes each side may send on a new stream before its first `windowUpdate`. */
+export const INITIAL_WINDOW_BYTES = 1024 * 1024;
+
+/**
+ * Durable Objects accept WebSocket messages up to 32 MiB; body chunks stay far below it so a slow
+ * stream never blocks a head frame behind a huge message.
+ */
+export const MAX_DATA_CHUNK_BYTES = 64 * 1024;
+
+/** The receiver returns credit in batches of at least this size, to keep update frames rare. */
+export const WINDOW_UPDATE_THRESHOLD_BYTES = INITIAL_WINDOW_BYTES / 4;
+
+/** The sending half: `take()` resolves once the peer has granted room for `bytes` more. */
+export class SendWindow {
+  #credit: number;
+  #waiter: { bytes: number; resolve: (open: boolean) => void } | null = null;
+  #closed = false;
+
+  constructor(initialBytes = INITIAL_WINDOW_BYTES) {
+    this.#credit = initialBytes;
+  }
+
+  /** Waits for room for `bytes`; resolves false if the window was closed (stream gone). */
+  take(bytes: number): Promise<boolean> | boolean {
+    if (this.#closed) return false;
+    if (this.#credit >= bytes) {
+      this.#credit -= bytes;
+      return true;
+    }
+    return new Promise((resolve) => {
+      this.#waiter = { bytes, resolve };
+    });
+  }
+
+  /** Adds credit from a `windowUpdate` frame. */
+  grant(bytes: number): void {
+    this.#credit += bytes;
+    const waiter = this.#waiter;
+    if (waiter && this.#credit >= waiter.bytes) {
+      this.#waiter = null;
+      this.#credit -= waiter.bytes;
+      waiter.resolve(true);
+    }
+  }
+
+  /** Releases a pending `take()` with false; later calls return false at once. */
+  close(): void {
+    this.#closed = true;
+    this.#waiter?.resolve(false);
+    this.#waiter = null;
+  }
+}
+
+/** The receiving half: counts what the peer sent and what the consumer drained. */
+export class ReceiveWindow {
+  #outstanding = 0;
+  #drained = 0;
+  readonly #limit: number;
+
+  constructor(limitBytes = INITIAL_WINDOW_BYTES) {
+    this.#limit = limitBytes;
+  }
+
+  /** Records `bytes` arriving; false means the peer overran its window (a protocol error). */
+  received(bytes: number): boolean {
+    this.#outstanding += bytes;
+    return this.#outstanding <= this.#limit;
+  }
+
+  /** Records `bytes` handed to the consumer; returns the credit to grant now, or 0 to wait. */
+  drained(bytes: number): number {
+    this.#outstanding -= bytes;
+    this.#drained += bytes;
+    if (this.#drained < WINDOW_UPDATE_THRESHOLD_BYTES) return 0;
+    const grant = this.#drained;
+    this.#drained = 0;
+    return grant;
+  }
+}

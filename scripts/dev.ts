@@ -1,0 +1,58 @@
+/**
+ * `pnpm dev`: every Burrow Worker in Miniflare on http://127.0.0.1:8787 with persisted local D1 and
+ * Durable Objects (.burrow/state). `pnpm start -- --url <origin>` (or `--hello-world`) also runs a
+ * connector for that origin and prints its public URL. Ctrl-C stops everything.
+ */
+import { spawn } from "node:child_process";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { REPO_ROOT, startLocalEdge } from "@burrow/local-edge";
+
+const { values } = parseArgs({
+  args: process.argv.slice(2).filter((arg) => arg !== "--"),
+  options: {
+    connector: { type: "boolean", default: false },
+    url: { type: "string" },
+    "hello-world": { type: "boolean", default: false },
+    port: { type: "string", default: process.env.PORT ?? "8787" },
+    metrics: { type: "string" },
+  },
+  strict: true,
+});
+
+const log = (message: string) => process.stderr.write(`[dev] ${message}\n`);
+const reapAfterSeconds = process.env.REAP_AFTER_SECONDS;
+const edge = await startLocalEdge({
+  port: Number(values.port),
+  persistTo: path.join(REPO_ROOT, ".burrow/state"),
+  vars: reapAfterSeconds ? { "burrow-reaper": { REAP_AFTER_SECONDS: reapAfterSeconds } } : {},
+  log,
+});
+log(`Workers running: ${edge.workers.join(", ")}`);
+log(`edge on ${edge.url.href} — mint with: curl -X POST ${edge.url.href}tunnel`);
+
+let connector: ReturnType<typeof spawn> | null = null;
+if (values.connector) {
+  const args = ["tunnel", "--edge", edge.url.href];
+  if (values["hello-world"] || !values.url) args.push("--hello-world");
+  else args.push("--url", values.url);
+  if (values.metrics) args.push("--metrics", values.metrics);
+  connector = spawn(process.execPath, [path.join(REPO_ROOT, "packages/connector/bin/burrow.mjs"), ...args], {
+    stdio: "inherit",
+  });
+  connector.on("exit", (code) => {
+    log(`connector exited (${code})`);
+    void shutdown(code ?? 1);
+  });
+}
+
+let stopping = false;
+async function shutdown(code: number): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  connector?.kill("SIGTERM");
+  await edge.dispose();
+  process.exit(code);
+}
+process.on("SIGINT", () => void shutdown(0));
+process.on("SIGTERM", () => void shutdown(0));

@@ -1,0 +1,278 @@
+import { markConnected, markDisconnected } from "@burrow/registry";
+import { decodeFrame, encodeFrame, type Frame, ResetCode } from "@burrow/wire";
+import { DurableObject } from "cloudflare:workers";
+import {
+  CONNECT_HEADERS,
+  CONNECTOR_TAG,
+  type ConnectionRecord,
+  connectionOf,
+} from "./connection";
+import { publicError } from "./error-page";
+import { headersForOrigin, headersForVisitor } from "./forwarded-headers";
+import { PublicStream, StreamFailure } from "./public-stream";
+
+/** Header on DO-bound requests naming the operation; the edge strips it from visitors. */
+export const OPERATION_HEADER = "x-burrow-operation";
+/** Header carrying the visitor's IP to the DO, set by the edge from CF-Connecting-IP. */
+export const CLIENT_IP_HEADER = "x-burrow-client-ip";
+
+/** 25 replicas × 4 HA connections, Cloudflare's published per-tunnel maximum. */
+const MAX_CONNECTIONS_PER_TUNNEL = 100;
+/** Cloudflare's request body limit is 100 MB; Burrow streams with flow control, so it allows 4 GiB. */
+const MAX_REQUEST_BODY_BYTES = 4 * 1024 ** 3;
+/** Named tunnels are not capped by the DO beyond memory; this bounds a runaway caller. */
+const NAMED_TUNNEL_MAX_IN_FLIGHT = 10_000;
+
+/** WebSocket close codes the DO uses on connector sockets (4000–4999 are application codes). */
+export const CLOSE_CODES = {
+  malformedFrame: 1007,
+  protocolError: 1002,
+  tunnelDeleted: 4410,
+} as const;
+
+/**
+ * One Durable Object per tunnel id. It holds the tunnel's connector WebSockets (hibernatable, so
+ * an idle tunnel costs nothing) and carries visitor requests to them as frames.
+ */
+export class Tunnel extends DurableObject<Env> {
+  readonly #streams = new Map<number, PublicStream>();
+  // Hibernation resets this counter, but no stream outlives hibernation (an in-flight request
+  // keeps the object awake); a random start keeps ids of a just-reset stream from being reused.
+  #nextStreamId = 1 + Math.floor(Math.random() * 2 ** 30);
+  #roundRobin = 0;
+  // Close and error can both fire for one socket; its disconnect is recorded once.
+  readonly #disconnectRecorded = new WeakSet<WebSocket>();
+
+  override async fetch(request: Request): Promise<Response> {
+    const operation = request.headers.get(OPERATION_HEADER);
+    if (operation === "connect") return this.#connect(request);
+    if (operation === "forward") return this.#forward(request);
+    return new Response("unknown tunnel operation", { status: 400 });
+  }
+
+  /** The live connections, for operators and tests. */
+  async connections(): Promise<ConnectionRecord[]> {
+    return this.#liveSockets().flatMap((socket) => connectionOf(socket) ?? []);
+  }
+
+  override async webSocketMessage(socket: WebSocket, message: ArrayBuffer | string): Promise<void> {
+    if (typeof message === "string") {
+      socket.close(CLOSE_CODES.protocolError, "frames are binary messages");
+      this.#failStreamsOn(socket, "connector sent a text message");
+      return;
+    }
+    const decoded = decodeFrame(message);
+    if (!decoded.ok) {
+      console.warn(`tunnel: malformed frame from connector (${decoded.reason}): ${decoded.message}`);
+      socket.close(CLOSE_CODES.malformedFrame, `malformed frame: ${decoded.reason}`);
+      this.#failStreamsOn(socket, "connector sent a malformed frame");
+      return;
+    }
+    const frame = decoded.frame;
+    if (frame.streamId === 0) {
+      this.#onConnectionFrame(socket, frame);
+      return;
+    }
+    const stream = this.#streams.get(frame.streamId);
+    // A stream the DO already finished (reset crossing an in-flight frame) is not an error.
+    if (!stream) return;
+    if (stream.socket !== socket || !stream.receive(frame)) {
+      socket.close(CLOSE_CODES.protocolError, `unexpected ${frame.kind} on stream ${frame.streamId}`);
+      this.#failStreamsOn(socket, "connector broke the protocol");
+    }
+  }
+
+  override async webSocketClose(socket: WebSocket, code: number, reason: string): Promise<void> {
+    this.#failStreamsOn(socket, `connector connection closed (${code} ${reason})`);
+    try {
+      socket.close(code === 1005 || code === 1006 ? 1000 : code, "closed");
+    } catch {
+      // Already closed.
+    }
+    await this.#recordDisconnect(socket);
+  }
+
+  override async webSocketError(socket: WebSocket): Promise<void> {
+    this.#failStreamsOn(socket, "connector connection failed");
+    await this.#recordDisconnect(socket);
+  }
+
+  async #connect(request: Request): Promise<Response> {
+    if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
+      return Response.json({ error: "expected a WebSocket upgrade" }, { status: 426 });
+    }
+    const header = (name: string) => request.headers.get(name) ?? "";
+    const tunnelId = header(CONNECT_HEADERS.tunnelId);
+    const live = this.#liveSockets();
+    if (live.length >= MAX_CONNECTIONS_PER_TUNNEL) {
+      return Response.json({ error: "too many connections for this tunnel" }, { status: 429 });
+    }
+    const now = Date.now();
+    // The first connection flips D1 to "connected". markConnected refuses a deleted tunnel, which
+    // is how a connector racing the reaper is turned away instead of attaching to a dead tunnel.
+    if (live.length === 0 && !(await markConnected(this.env.DB, tunnelId, now))) {
+      return Response.json({ error: "tunnel deleted" }, { status: 410 });
+    }
+    const record: ConnectionRecord = {
+      tunnelId,
+      connectionId: crypto.randomUUID(),
+      connectorId: header(CONNECT_HEADERS.connectorId),
+      version: header(CONNECT_HEADERS.version),
+      arch: header(CONNECT_HEADERS.arch),
+      connIndex: Number(header(CONNECT_HEADERS.connIndex)) || 0,
+      originIp: header(CONNECT_HEADERS.originIp),
+      colo: header(CONNECT_HEADERS.colo) || "local",
+      openedAt: now,
+      features: [],
+      draining: false,
+    };
+    const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
+    this.ctx.acceptWebSocket(server, [CONNECTOR_TAG]);
+    server.serializeAttachment(record);
+    return new Response(null, { status: 101, webSocket: client });
+  }
+
+  async #forward(request: Request): Promise<Response> {
+    const sockets = this.#liveSockets().filter((socket) => !connectionOf(socket)?.draining);
+    if (sockets.length === 0) return publicError("no_connector", request);
+    const kind = request.headers.get(CONNECT_HEADERS.tunnelKind);
+    const maxInFlight =
+      kind === "quick" ? Number(this.env.QUICK_TUNNEL_MAX_IN_FLIGHT) : NAMED_TUNNEL_MAX_IN_FLIGHT;
+    if (this.#streams.size >= maxInFlight) {
+      return publicError("too_many_requests", request, { "retry-after": "1" });
+    }
+    const declaredLength = Number(request.headers.get("content-length") ?? 0);
+    if (declaredLength > MAX_REQUEST_BODY_BYTES) return publicError("body_too_large", request);
+
+    const socket = sockets[this.#roundRobin++ % sockets.length]!;
+    const streamId = this.#allocateStreamId();
+    const stream = new PublicStream(streamId, socket, () => this.#streams.delete(streamId));
+    this.#streams.set(streamId, stream);
+
+    const websocket = request.headers.get("upgrade")?.toLowerCase() === "websocket";
+    const hasBody = request.body !== null && !websocket;
+    const clientIp = request.headers.get(CLIENT_IP_HEADER) ?? "";
+    const headers = headersForOrigin(request, clientIp);
+    if (websocket) headers.push(["upgrade", "websocket"], ["connection", "upgrade"]);
+    stream.send({
+      kind: "requestHead",
+      method: request.method,
+      url: request.url,
+      headers,
+      websocket,
+      hasBody,
+      target: null,
+    });
+    if (hasBody && request.body) {
+      // Not awaited: the upload and the response run concurrently, like any HTTP proxy.
+      this.ctx.waitUntil(stream.pumpRequestBody(request.body, MAX_REQUEST_BODY_BYTES));
+    }
+
+    let head: Awaited<PublicStream["head"]>;
+    try {
+      head = await stream.head;
+    } catch (error) {
+      const tooLarge = error instanceof StreamFailure && error.code === ResetCode.tooLarge;
+      return publicError(tooLarge ? "body_too_large" : "origin_failed", request);
+    }
+    const responseHeaders = headersForVisitor(head.headers);
+
+    if (websocket) {
+      if (head.status !== 101) {
+        stream.reset(ResetCode.cancelled, "origin refused the WebSocket upgrade");
+        return new Response(null, { status: head.status, headers: responseHeaders });
+      }
+      const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
+      server.accept();
+      stream.attachVisitorSocket(server);
+      const protocol = responseHeaders.get("sec-websocket-protocol");
+      return new Response(null, {
+        status: 101,
+        webSocket: client,
+        headers: protocol ? { "sec-websocket-protocol": protocol } : {},
+      });
+    }
+
+    const bodyless =
+      request.method === "HEAD" || head.status === 204 || head.status === 304 || head.status < 200;
+    if (bodyless) stream.finishWithoutBody();
+    return new Response(bodyless ? null : stream.responseBody(), {
+      status: head.status < 200 ? 502 : head.status,
+      statusText: head.statusText,
+      headers: responseHeaders,
+      // The origin's body is already encoded as its Content-Encoding says; "automatic" would
+      // compress it a second time.
+      encodeBody: "manual",
+    });
+  }
+
+  #onConnectionFrame(socket: WebSocket, frame: Frame): void {
+    switch (frame.kind) {
+      case "hello": {
+        const record = connectionOf(socket);
+        if (!record) return;
+        record.features = frame.features.slice(0, 16);
+        socket.serializeAttachment(record);
+        this.#send(socket, {
+          kind: "registered",
+          streamId: 0,
+          connectionId: record.connectionId,
+          location: record.colo,
+          hostname: "",
+        });
+        return;
+      }
+      case "ping":
+        this.#send(socket, { kind: "pong", streamId: 0, nonce: frame.nonce });
+        return;
+      case "pong":
+        return;
+      case "goAway": {
+        const record = connectionOf(socket);
+        if (!record) return;
+        record.draining = true;
+        socket.serializeAttachment(record);
+        return;
+      }
+      default:
+        socket.close(CLOSE_CODES.protocolError, `unexpected ${frame.kind} on stream 0`);
+        this.#failStreamsOn(socket, "connector broke the protocol");
+    }
+  }
+
+  #send(socket: WebSocket, frame: Frame): void {
+    try {
+      socket.send(encodeFrame(frame));
+    } catch {
+      // The close handler cleans up.
+    }
+  }
+
+  #liveSockets(): WebSocket[] {
+    return this.ctx
+      .getWebSockets(CONNECTOR_TAG)
+      .filter((socket) => socket.readyState === WebSocket.OPEN);
+  }
+
+  #allocateStreamId(): number {
+    // Stream 0 is the connection itself; ids stay within UInt32.
+    do {
+      this.#nextStreamId = (this.#nextStreamId % 0x7fff_ffff) + 1;
+    } while (this.#streams.has(this.#nextStreamId));
+    return this.#nextStreamId;
+  }
+
+  #failStreamsOn(socket: WebSocket, message: string): void {
+    for (const stream of [...this.#streams.values()]) {
+      if (stream.socket === socket) stream.fail(new StreamFailure(ResetCode.goingAway, message));
+    }
+  }
+
+  async #recordDisconnect(socket: WebSocket): Promise<void> {
+    const record = connectionOf(socket);
+    if (!record || this.#disconnectRecorded.has(socket)) return;
+    this.#disconnectRecorded.add(socket);
+    const others = this.#liveSockets().filter((other) => other !== socket);
+    if (others.length === 0) await markDisconnected(this.env.DB, record.tunnelId, Date.now());
+  }
+}

@@ -1,0 +1,65 @@
+import { ApiError, ZoneDnsClient, zoneDnsConfigFrom } from "@burrow/cf-api";
+import { createTunnel, deleteTunnels, HostnameTakenError, hashSecret, setZoneRecordId } from "@burrow/registry";
+import { randomHostname } from "./hostname";
+
+/** Random hostnames collide with odds of about n / 2^48; five tries make a failure practically impossible. */
+const MAX_HOSTNAME_ATTEMPTS = 5;
+
+/** What cloudflared's quick-tunnel client reads from `result` (`secret` is standard base64). */
+export interface QuickTunnel {
+  id: string;
+  name: string;
+  hostname: string;
+  account_tag: string;
+  secret: string;
+}
+
+/** Mints a quick tunnel: D1 rows first (so the reaper always knows it), then the zone's record. */
+export async function mintQuickTunnel(env: Env, now: number): Promise<QuickTunnel> {
+  const id = crypto.randomUUID();
+  const secret = crypto.getRandomValues(new Uint8Array(32));
+  const name = `qt-${hex(crypto.getRandomValues(new Uint8Array(16)))}`;
+  const content = `${id}.${env.TUNNEL_TARGET_SUFFIX}`;
+  const tunnel = {
+    id,
+    accountTag: env.ACCOUNT_TAG,
+    name,
+    kind: "quick" as const,
+    secretHash: await hashSecret(secret),
+    createdAt: now,
+  };
+
+  let hostname = "";
+  for (let attempt = 1; !hostname; attempt++) {
+    const candidate = randomHostname(env.ZONE);
+    try {
+      await createTunnel(env.DB, tunnel, { hostname: candidate, type: "CNAME", content });
+      hostname = candidate;
+    } catch (error) {
+      if (!(error instanceof HostnameTakenError) || attempt >= MAX_HOSTNAME_ATTEMPTS) throw error;
+    }
+  }
+
+  const zone = zoneDnsConfigFrom(env);
+  if (zone) {
+    try {
+      const record = await new ZoneDnsClient(zone).createCname(hostname, content, `burrow ${name}`);
+      await setZoneRecordId(env.DB, hostname, record.id);
+    } catch (error) {
+      // Without its public record the tunnel is unreachable: remove it rather than hand it out.
+      await deleteTunnels(env.DB, [id], Date.now());
+      if (error instanceof ApiError) throw error;
+      throw new ApiError(502, "upstream_failed", "the DNS record could not be created");
+    }
+  }
+
+  return { id, name, hostname, account_tag: env.ACCOUNT_TAG, secret: base64(secret) };
+}
+
+function hex(bytes: Uint8Array): string {
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+function base64(bytes: Uint8Array): string {
+  return btoa(String.fromCharCode(...bytes));
+}
