@@ -55,6 +55,21 @@ describe("round trip", () => {
     expect(decodeOk(padded.subarray(3))).toEqual(frame);
   });
 
+  // Regression: ws hands the connector pooled Node Buffers, whose slice() is a view into the
+  // whole pool; decoding one answered "malformed" for every frame the edge sent.
+  it("decodes a Uint8Array subclass whose slice() shares memory, like Node's pooled Buffer", () => {
+    class PooledView extends Uint8Array {
+      override slice(start?: number, end?: number): Uint8Array {
+        return this.subarray(start, end);
+      }
+    }
+    const frame = samples.registered[0]!;
+    const encoded = encodeFrame(frame);
+    const pool = new PooledView(encoded.byteLength + 40);
+    pool.set(encoded, 16);
+    expect(decodeOk(pool.subarray(16, 16 + encoded.byteLength))).toEqual(frame);
+  });
+
   it("returns payload bytes that do not alias the input buffer", () => {
     const encoded = encodeFrame({ kind: "data", streamId: 1, bytes: new Uint8Array([1, 2, 3]) });
     const decoded = decodeOk(encoded) as FrameOf<"data">;

@@ -85,7 +85,12 @@ export function decodeFrame(
   options: DecodeOptions = {},
 ): DecodeResult {
   try {
-    const input = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
+    // A plain view: Node's Buffer is a Uint8Array whose slice() shares its (pooled) memory, so
+    // slice().buffer would hand capnp-es the whole pool instead of this frame.
+    const input =
+      bytes instanceof Uint8Array
+        ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+        : new Uint8Array(bytes);
     const maxFrameBytes = options.maxFrameBytes ?? MAX_FRAME_BYTES;
     if (input.byteLength > maxFrameBytes) {
       return failure(
