@@ -7,4 +7,9 @@ export {
   failureBody,
   successBody,
 } from "./envelope";
-export { type ZoneDnsConfig, ZoneDnsClient, type ZoneDnsRecord, zoneDnsConfigFrom } from "./zone-dns";
+export {
+  type ZoneDnsConfig,
+  ZoneDnsClient,
+  type ZoneDnsRecord,
+  zoneDnsConfigFrom,
+} from "./zone-dns";

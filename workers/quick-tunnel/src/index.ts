@@ -14,16 +14,25 @@ app.post("/tunnel", async (c) => {
   const clientIp = c.req.header("cf-connecting-ip") ?? "unknown";
   const { success } = await c.env.MINT_RATE_LIMIT.limit({ key: clientIp });
   if (!success) {
-    throw new ApiError(429, "rate_limited", "too many quick tunnels from this address; retry later", {
-      "retry-after": String(MINT_RATE_PERIOD_SECONDS),
-    });
+    throw new ApiError(
+      429,
+      "rate_limited",
+      "too many quick tunnels from this address; retry later",
+      {
+        "retry-after": String(MINT_RATE_PERIOD_SECONDS),
+      },
+    );
   }
   const tunnel = await mintQuickTunnel(c.env, Date.now());
   return c.json(successBody(tunnel));
 });
 
 app.notFound(() => {
-  const error = new ApiError(404, "not_found", "no such endpoint; quick tunnels are minted with POST /tunnel");
+  const error = new ApiError(
+    404,
+    "not_found",
+    "no such endpoint; quick tunnels are minted with POST /tunnel",
+  );
   return Response.json(failureBody([error.detail]), { status: 404 });
 });
 

@@ -1,5 +1,11 @@
 import { ApiError, ZoneDnsClient, zoneDnsConfigFrom } from "@burrow/cf-api";
-import { createTunnel, deleteTunnels, HostnameTakenError, hashSecret, setZoneRecordId } from "@burrow/registry";
+import {
+  createTunnel,
+  deleteTunnels,
+  HostnameTakenError,
+  hashSecret,
+  setZoneRecordId,
+} from "@burrow/registry";
 import { randomHostname } from "./hostname";
 
 /** Random hostnames collide with odds of about n / 2^48; five tries make a failure practically impossible. */
@@ -15,7 +21,11 @@ export interface QuickTunnel {
 }
 
 /** Mints a quick tunnel: D1 rows first (so the reaper always knows it), then the zone's record. */
-export async function mintQuickTunnel(env: Env, now: number): Promise<QuickTunnel> {
+export async function mintQuickTunnel(
+  env: Env,
+  now: number,
+  pickHostname: (zone: string) => string = randomHostname,
+): Promise<QuickTunnel> {
   const id = crypto.randomUUID();
   const secret = crypto.getRandomValues(new Uint8Array(32));
   const name = `qt-${hex(crypto.getRandomValues(new Uint8Array(16)))}`;
@@ -31,7 +41,7 @@ export async function mintQuickTunnel(env: Env, now: number): Promise<QuickTunne
 
   let hostname = "";
   for (let attempt = 1; !hostname; attempt++) {
-    const candidate = randomHostname(env.ZONE);
+    const candidate = pickHostname(env.ZONE);
     try {
       await createTunnel(env.DB, tunnel, { hostname: candidate, type: "CNAME", content });
       hostname = candidate;

@@ -245,4 +245,5 @@ export const WORDS: readonly string[] = (
   "worsen worthy wounds wowing wrap wreak wrecks wrest wriest wrist writer wrong wrung wuss xcix " +
   "xiii xvii xxiv xxviii xxxiv xxxvii yack yahoos yams yapped yarn yawl yawns year years yeasty " +
   "yells yens yeses yews yippee yodel yogin yoke yokes yonder yours yowl yuccas yucky yummy zanier " +
-  "zapper zebra zeds zephyr zeros zeta zinced zinger zipper zither zombie zoned zoom zorch").split(" ");
+  "zapper zebra zeds zephyr zeros zeta zinced zinger zipper zither zombie zoned zoom zorch"
+).split(" ");

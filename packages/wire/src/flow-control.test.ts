@@ -1,0 +1,57 @@
+import { describe, expect, it } from "vitest";
+import {
+  INITIAL_WINDOW_BYTES,
+  ReceiveWindow,
+  SendWindow,
+  WINDOW_UPDATE_THRESHOLD_BYTES,
+} from "./flow-control";
+
+describe("SendWindow", () => {
+  it("lets a sender use the initial window without waiting, then waits for a grant", async () => {
+    const window = new SendWindow(100);
+    expect(window.take(60)).toBe(true);
+    const waiting = window.take(60);
+    expect(waiting).toBeInstanceOf(Promise);
+    window.grant(30);
+    window.grant(30);
+    expect(await waiting).toBe(true);
+  });
+
+  it("releases a waiting sender with false when the stream closes", async () => {
+    const window = new SendWindow(10);
+    const waiting = window.take(20);
+    window.close();
+    expect(await waiting).toBe(false);
+    expect(window.take(1)).toBe(false);
+  });
+});
+
+describe("ReceiveWindow", () => {
+  it("flags a peer that sends beyond its window", () => {
+    const window = new ReceiveWindow(INITIAL_WINDOW_BYTES);
+    expect(window.received(INITIAL_WINDOW_BYTES)).toBe(true);
+    expect(window.received(1)).toBe(false);
+  });
+
+  it("grants credit in batches once the consumer drained the threshold", () => {
+    const window = new ReceiveWindow();
+    window.received(WINDOW_UPDATE_THRESHOLD_BYTES);
+    expect(window.drained(WINDOW_UPDATE_THRESHOLD_BYTES - 1)).toBe(0);
+    expect(window.drained(1)).toBe(WINDOW_UPDATE_THRESHOLD_BYTES);
+    expect(window.drained(1)).toBe(0);
+  });
+
+  it("keeps a sender within the window across a long transfer", () => {
+    const send = new SendWindow();
+    const receive = new ReceiveWindow();
+    let moved = 0;
+    while (moved < 64 * INITIAL_WINDOW_BYTES) {
+      const chunk = 64 * 1024;
+      if (send.take(chunk) !== true) throw new Error("sender stalled");
+      expect(receive.received(chunk)).toBe(true);
+      const grant = receive.drained(chunk);
+      if (grant) send.grant(grant);
+      moved += chunk;
+    }
+  });
+});
