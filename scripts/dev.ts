@@ -37,9 +37,13 @@ if (values.connector) {
   if (values["hello-world"] || !values.url) args.push("--hello-world");
   else args.push("--url", values.url);
   if (values.metrics) args.push("--metrics", values.metrics);
-  connector = spawn(process.execPath, [path.join(REPO_ROOT, "packages/connector/bin/burrow.mjs"), ...args], {
-    stdio: "inherit",
-  });
+  connector = spawn(
+    process.execPath,
+    [path.join(REPO_ROOT, "packages/connector/bin/burrow.mjs"), ...args],
+    {
+      stdio: "inherit",
+    },
+  );
   connector.on("exit", (code) => {
     log(`connector exited (${code})`);
     void shutdown(code ?? 1);
