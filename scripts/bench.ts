@@ -7,31 +7,55 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdir, readdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { REPO_ROOT, startLocalEdge } from "@burrow/local-edge";
+import { benchWire } from "../packages/wire/src/codec-bench";
 import { startBenchOrigin } from "./bench/bench-origin";
 import { HttpTarget } from "./bench/http-target";
 import { peakRssMiB, percentile, round, runLoad } from "./bench/measure";
-import { benchWire } from "../packages/wire/src/codec-bench";
 
 const MiB = 1024 * 1024;
 const results: Record<string, number> = {};
 const rows: Array<[string, string, string, string]> = [];
 
-function record(label: string, unit: string, direct: number | null, tunnel: number, key: string): void {
+function record(
+  label: string,
+  unit: string,
+  direct: number | null,
+  tunnel: number,
+  key: string,
+): void {
   results[`${key}.tunnel`] = round(tunnel);
   if (direct !== null) results[`${key}.direct`] = round(direct);
   const ratio = direct === null ? "" : `${round(tunnel / direct)}×`;
-  rows.push([label, `${round(tunnel)} ${unit}`, direct === null ? "" : `${round(direct)} ${unit}`, ratio]);
+  rows.push([
+    label,
+    `${round(tunnel)} ${unit}`,
+    direct === null ? "" : `${round(direct)} ${unit}`,
+    ratio,
+  ]);
 }
 
-async function startConnector(edge: URL, origin: URL): Promise<{ process: ChildProcess; hostname: string }> {
+async function startConnector(
+  edge: URL,
+  origin: URL,
+): Promise<{ process: ChildProcess; hostname: string }> {
   const child = spawn(
     process.execPath,
-    [path.join(REPO_ROOT, "packages/connector/bin/burrow.mjs"), "tunnel", "--edge", edge.href, "--url", origin.href],
+    [
+      path.join(REPO_ROOT, "packages/connector/bin/burrow.mjs"),
+      "tunnel",
+      "--edge",
+      edge.href,
+      "--url",
+      origin.href,
+    ],
     { stdio: ["ignore", "ignore", "pipe"] },
   );
   let log = "";
   const hostname = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`connector did not register:\n${log}`)), 30_000);
+    const timer = setTimeout(
+      () => reject(new Error(`connector did not register:\n${log}`)),
+      30_000,
+    );
     child.stderr?.on("data", (chunk: Buffer) => {
       log += chunk.toString();
       const host = /https?:\/\/([a-z-]+\.[a-z.]+)/.exec(log)?.[1];
@@ -65,7 +89,8 @@ async function main(): Promise<void> {
   if (wants("wire")) {
     const wire = await benchWire();
     for (const [key, value] of Object.entries(wire)) results[`wire.${key}`] = round(value);
-    for (const [key, value] of Object.entries(wire)) rows.push([`wire ${key}`, String(round(value)), "", ""]);
+    for (const [key, value] of Object.entries(wire))
+      rows.push([`wire ${key}`, String(round(value)), "", ""]);
   }
 
   if (wants("tunnel")) await benchTunnel();
@@ -94,7 +119,10 @@ async function main(): Promise<void> {
   for (const row of rows) console.log(line(row));
   console.log(JSON.stringify(results, null, 2));
   await mkdir(path.join(REPO_ROOT, ".burrow"), { recursive: true });
-  await writeFile(path.join(REPO_ROOT, ".burrow/bench.json"), `${JSON.stringify(results, null, 2)}\n`);
+  await writeFile(
+    path.join(REPO_ROOT, ".burrow/bench.json"),
+    `${JSON.stringify(results, null, 2)}\n`,
+  );
 }
 
 async function benchTunnel(): Promise<void> {
@@ -106,7 +134,11 @@ async function benchTunnel(): Promise<void> {
   });
   const connector = await startConnector(edge.url, origin.url);
   const direct = new HttpTarget("direct", Number(origin.url.port), origin.url.host);
-  const tunnel = new HttpTarget("tunnel", Number(edge.url.port), `${connector.hostname}:${edge.url.port}`);
+  const tunnel = new HttpTarget(
+    "tunnel",
+    Number(edge.url.port),
+    `${connector.hostname}:${edge.url.port}`,
+  );
   try {
     await tunnel.get("/small"); // warm up both paths once
     await direct.get("/small");
@@ -115,7 +147,12 @@ async function benchTunnel(): Promise<void> {
       const count = concurrency === 1 ? 500 : 2_000;
       const measured: Record<string, { p50: number; p99: number; rps: number }> = {};
       for (const target of [direct, tunnel]) {
-        const run = await runLoad(count, concurrency, 20_000, async () => void (await target.get("/small")));
+        const run = await runLoad(
+          count,
+          concurrency,
+          20_000,
+          async () => void (await target.get("/small")),
+        );
         measured[target.name] = {
           p50: percentile(run.latenciesMs, 50),
           p99: percentile(run.latenciesMs, 99),
@@ -141,12 +178,30 @@ async function benchTunnel(): Promise<void> {
       const up = size / MiB / ((performance.now() - t0) / 1000);
       throughput[target.name] = { down, up };
     }
-    record("100 MiB download", "MiB/s", throughput.direct!.down, throughput.tunnel!.down, "download_100mib_mibps");
-    record("100 MiB upload", "MiB/s", throughput.direct!.up, throughput.tunnel!.up, "upload_100mib_mibps");
+    record(
+      "100 MiB download",
+      "MiB/s",
+      throughput.direct!.down,
+      throughput.tunnel!.down,
+      "download_100mib_mibps",
+    );
+    record(
+      "100 MiB upload",
+      "MiB/s",
+      throughput.direct!.up,
+      throughput.tunnel!.up,
+      "upload_100mib_mibps",
+    );
 
     const wsDirect = await direct.webSocketRoundTrips(300);
     const wsTunnel = await tunnel.webSocketRoundTrips(300);
-    record("WebSocket round trip p50", "ms", percentile(wsDirect, 50), percentile(wsTunnel, 50), "ws_rtt_p50_ms");
+    record(
+      "WebSocket round trip p50",
+      "ms",
+      percentile(wsDirect, 50),
+      percentile(wsTunnel, 50),
+      "ws_rtt_p50_ms",
+    );
 
     const burst: Record<string, number> = {};
     for (const target of [direct, tunnel]) {
@@ -154,16 +209,34 @@ async function benchTunnel(): Promise<void> {
       await Promise.all(Array.from({ length: 1_000 }, () => target.get("/small")));
       burst[target.name] = performance.now() - t0;
     }
-    record("1,000 concurrent GETs wall time", "ms", burst.direct!, burst.tunnel!, "burst_1000_wall_ms");
+    record(
+      "1,000 concurrent GETs wall time",
+      "ms",
+      burst.direct!,
+      burst.tunnel!,
+      "burst_1000_wall_ms",
+    );
 
     const mints = await runLoad(200, 4, 20_000, async () => {
       const response = await fetch(new URL("/tunnel", edge.url), { method: "POST" });
       if (!response.ok) throw new Error(`mint HTTP ${response.status}`);
       await response.arrayBuffer();
     });
-    record("quick-tunnel mints", "mints/s", null, (mints.completed / mints.wallMs) * 1000, "mints_per_s");
+    record(
+      "quick-tunnel mints",
+      "mints/s",
+      null,
+      (mints.completed / mints.wallMs) * 1000,
+      "mints_per_s",
+    );
 
-    record("connector peak RSS", "MiB", null, await peakRssMiB(connector.process.pid ?? 0), "connector_peak_rss_mib");
+    record(
+      "connector peak RSS",
+      "MiB",
+      null,
+      await peakRssMiB(connector.process.pid ?? 0),
+      "connector_peak_rss_mib",
+    );
     const workerdRss = await Promise.all((await workerdPids()).map(peakRssMiB));
     record("workerd peak RSS", "MiB", null, Math.max(...workerdRss), "workerd_peak_rss_mib");
   } finally {

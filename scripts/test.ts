@@ -44,10 +44,19 @@ for (const suite of SUITES) {
   process.stdout.write(`\n== ${suite}\n`);
   const run = spawnSync(
     "pnpm",
-    ["exec", "vitest", "run", "--reporter=default", "--reporter=json", `--outputFile.json=${report}`],
+    [
+      "exec",
+      "vitest",
+      "run",
+      "--reporter=default",
+      "--reporter=json",
+      `--outputFile.json=${report}`,
+    ],
     { cwd: dir, stdio: "inherit" },
   );
-  const counts = existsSync(report) ? (JSON.parse(readFileSync(report, "utf8")) as VitestJson) : null;
+  const counts = existsSync(report)
+    ? (JSON.parse(readFileSync(report, "utf8")) as VitestJson)
+    : null;
   if (!counts || run.status !== 0 || counts.numTotalTests === 0) failures.push(suite);
   passed += counts?.numPassedTests ?? 0;
   failed += counts?.numFailedTests ?? 0;

@@ -15,7 +15,10 @@ export async function startBenchOrigin(): Promise<{ url: URL; close(): Promise<v
       response.end("ok");
     } else if (url.pathname === "/bytes") {
       let remaining = Number(url.searchParams.get("n") ?? 0);
-      response.writeHead(200, { "content-type": "application/octet-stream", "content-length": String(remaining) });
+      response.writeHead(200, {
+        "content-type": "application/octet-stream",
+        "content-length": String(remaining),
+      });
       const pump = () => {
         while (remaining > 0) {
           const piece = block.subarray(0, Math.min(block.byteLength, remaining));
@@ -40,7 +43,9 @@ export async function startBenchOrigin(): Promise<{ url: URL; close(): Promise<v
     }
   });
   const sockets = new WebSocketServer({ server });
-  sockets.on("connection", (socket) => socket.on("message", (data, binary) => socket.send(data, { binary })));
+  sockets.on("connection", (socket) =>
+    socket.on("message", (data, binary) => socket.send(data, { binary })),
+  );
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
   return {

@@ -21,13 +21,23 @@ export class HttpTarget {
   get(path: string): Promise<number> {
     return new Promise((resolve, reject) => {
       const request = http.get(
-        { host: "127.0.0.1", port: this.#port, path, agent: this.#agent, headers: { host: this.#host } },
+        {
+          host: "127.0.0.1",
+          port: this.#port,
+          path,
+          agent: this.#agent,
+          headers: { host: this.#host },
+        },
         (response) => {
           let bytes = 0;
           response.on("data", (chunk: Buffer) => {
             bytes += chunk.byteLength;
           });
-          response.on("end", () => (response.statusCode === 200 ? resolve(bytes) : reject(new Error(`HTTP ${response.statusCode}`))));
+          response.on("end", () =>
+            response.statusCode === 200
+              ? resolve(bytes)
+              : reject(new Error(`HTTP ${response.statusCode}`)),
+          );
           response.on("error", reject);
         },
       );
@@ -54,7 +64,11 @@ export class HttpTarget {
           response.on("data", (chunk: string) => {
             text += chunk;
           });
-          response.on("end", () => (response.statusCode === 200 ? resolve(text) : reject(new Error(`HTTP ${response.statusCode}`))));
+          response.on("end", () =>
+            response.statusCode === 200
+              ? resolve(text)
+              : reject(new Error(`HTTP ${response.statusCode}`)),
+          );
         },
       );
       request.on("error", reject);
@@ -73,7 +87,9 @@ export class HttpTarget {
 
   /** Opens a WebSocket and measures `count` echo round trips of a small message, in ms. */
   async webSocketRoundTrips(count: number): Promise<number[]> {
-    const socket = new WebSocket(`ws://127.0.0.1:${this.#port}/`, { headers: { host: this.#host } });
+    const socket = new WebSocket(`ws://127.0.0.1:${this.#port}/`, {
+      headers: { host: this.#host },
+    });
     await new Promise<void>((resolve, reject) => {
       socket.once("open", () => resolve());
       socket.once("error", reject);

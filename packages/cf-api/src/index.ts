@@ -8,8 +8,8 @@ export {
   successBody,
 } from "./envelope";
 export {
-  type ZoneDnsConfig,
   ZoneDnsClient,
+  type ZoneDnsConfig,
   type ZoneDnsRecord,
   zoneDnsConfigFrom,
 } from "./zone-dns";

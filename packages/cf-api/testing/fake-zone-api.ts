@@ -30,7 +30,10 @@ export interface FakeZoneApi {
  * tests (which cannot touch this process's memory) read records and inject failures:
  * `GET /__control/records`, `POST /__control/fail?count=N&status=S`.
  */
-export async function startFakeZoneApi(zoneId = "f1e2d3c4b5a6978800112233445566aa", token = "test-token"): Promise<FakeZoneApi> {
+export async function startFakeZoneApi(
+  zoneId = "f1e2d3c4b5a6978800112233445566aa",
+  token = "test-token",
+): Promise<FakeZoneApi> {
   const records = new Map<string, FakeZoneRecord>();
   const calls: string[] = [];
   let failuresLeft = 0;
@@ -53,10 +56,16 @@ export async function startFakeZoneApi(zoneId = "f1e2d3c4b5a6978800112233445566a
     calls.push(`${request.method} ${url.pathname}`);
     const envelopeError = (status: number, code: number, message: string) =>
       reply(status, { success: false, errors: [{ code, message }], messages: [], result: null });
-    if (request.headers.authorization !== `Bearer ${token}`) return envelopeError(403, 10000, "Authentication error");
+    if (request.headers.authorization !== `Bearer ${token}`)
+      return envelopeError(403, 10000, "Authentication error");
     const match = /^\/client\/v4\/zones\/([^/]+)\/dns_records(?:\/([^/]+))?$/.exec(url.pathname);
     if (!match) return envelopeError(404, 7003, "Could not route to this path");
-    if (match[1] !== zoneId) return envelopeError(404, 7003, "Could not route to /zones, perhaps your object identifier is invalid?");
+    if (match[1] !== zoneId)
+      return envelopeError(
+        404,
+        7003,
+        "Could not route to /zones, perhaps your object identifier is invalid?",
+      );
     if (failuresLeft > 0) {
       failuresLeft--;
       return envelopeError(failureStatus, 1000, "injected failure");
@@ -64,11 +73,23 @@ export async function startFakeZoneApi(zoneId = "f1e2d3c4b5a6978800112233445566a
     const recordId = match[2];
     if (request.method === "POST" && !recordId) {
       const input = JSON.parse(body || "{}") as Partial<FakeZoneRecord>;
-      if (!input.type || !input.name || !input.content) return envelopeError(400, 9005, "Content for CNAME record is invalid");
+      if (!input.type || !input.name || !input.content)
+        return envelopeError(400, 9005, "Content for CNAME record is invalid");
       for (const existing of records.values()) {
-        if (existing.name === input.name) return envelopeError(400, 81053, "An A, AAAA, or CNAME record with that host already exists.");
+        if (existing.name === input.name)
+          return envelopeError(
+            400,
+            81053,
+            "An A, AAAA, or CNAME record with that host already exists.",
+          );
       }
-      const record = { id: randomUUID().replace(/-/g, ""), type: input.type, name: input.name, content: input.content, proxied: input.proxied ?? false };
+      const record = {
+        id: randomUUID().replace(/-/g, ""),
+        type: input.type,
+        name: input.name,
+        content: input.content,
+        proxied: input.proxied ?? false,
+      };
       records.set(record.id, record);
       return reply(200, { success: true, errors: [], messages: [], result: record });
     }

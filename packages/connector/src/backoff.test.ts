@@ -9,7 +9,9 @@ describe("fullJitterDelayMs", () => {
 
   it("never exceeds the cap, even after thousands of attempts", () => {
     for (const attempt of [10, 100, 5_000]) {
-      expect(fullJitterDelayMs(attempt, { baseMs: 500, capMs: 30_000 }, () => 0.999999)).toBeLessThan(30_000);
+      expect(
+        fullJitterDelayMs(attempt, { baseMs: 500, capMs: 30_000 }, () => 0.999999),
+      ).toBeLessThan(30_000);
     }
   });
 

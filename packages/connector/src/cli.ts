@@ -1,10 +1,13 @@
 #!/usr/bin/env node
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { type CommandDef, defineCommand, runCommand, showUsage } from "citty";
 import { quickTunnelBanner } from "./banner";
 import { ConnectorError } from "./connector-error";
 import { startHelloWorld } from "./hello-world";
-import { startMetricsServer } from "./metrics-server";
+import { boundPort, startMetricsServer } from "./metrics-server";
 import { QuickTunnelRunner } from "./quick-tunnel-runner";
+import { vpcOptionsFrom } from "./vpc-networks";
 
 const log = (message: string) => process.stderr.write(`${new Date().toISOString()} ${message}\n`);
 
@@ -18,21 +21,59 @@ const tunnel = defineCommand({
       default: process.env.BURROW_EDGE ?? "http://127.0.0.1:8787",
     },
     "hello-world": { type: "boolean", description: "Serve a built-in test page as the origin" },
-    metrics: { type: "string", description: "Serve /ready, /quicktunnel and /metrics on host:port" },
-    "grace-period": { type: "string", description: "Seconds to finish requests on shutdown", default: "30" },
+    metrics: {
+      type: "string",
+      description: "Serve /ready, /quicktunnel and /metrics on host:port",
+    },
+    "grace-period": {
+      type: "string",
+      description: "Seconds to finish requests on shutdown",
+      default: "30",
+    },
+    "credentials-file": {
+      type: "string",
+      description: "Reuse the quick tunnel saved in this file, or save the new one there",
+    },
+    vpc: {
+      type: "boolean",
+      description: "Serve Workers VPC services: dial resolved targets and answer DNS questions",
+    },
+    "vpc-allow": {
+      type: "string",
+      description:
+        "Networks VPC traffic may reach, comma-separated CIDRs (default: 10/8, 172.16/12, 192.168/16, fc00::/7)",
+    },
+    resolver: {
+      type: "string",
+      description: "DNS server(s) for VPC hostnames as ip[:port], instead of the system's",
+    },
   },
   async run({ args }) {
     const edge = parseUrl(args.edge, "--edge");
     const gracePeriodSeconds = Number(args["grace-period"]);
     if (!Number.isFinite(gracePeriodSeconds) || gracePeriodSeconds < 0) {
-      throw new ConnectorError(`bad --grace-period "${args["grace-period"]}"`, "expected seconds", "e.g. --grace-period 30");
+      throw new ConnectorError(
+        `bad --grace-period "${args["grace-period"]}"`,
+        "expected seconds",
+        "e.g. --grace-period 30",
+      );
     }
     const helloWorld = args["hello-world"] ? await startHelloWorld() : null;
     const origin = helloWorld?.url ?? parseUrl(args.url, "--url");
 
-    const runner = new QuickTunnelRunner({ edge, origin, gracePeriodMs: gracePeriodSeconds * 1000, log });
+    const vpc = args.vpc ? vpcOptionsFrom(args["vpc-allow"], args.resolver) : null;
+    const runner = new QuickTunnelRunner({
+      edge,
+      origin,
+      gracePeriodMs: gracePeriodSeconds * 1000,
+      log,
+      vpc,
+      credentialsFile: args["credentials-file"] || null,
+    });
+    if (vpc) log(`serving VPC services within ${vpc.networks.cidrs.join(", ")}`);
     const metricsServer = args.metrics ? await startMetricsServer(args.metrics, runner) : null;
-    if (metricsServer) log(`metrics on http://${args.metrics}/metrics`);
+    // Logs the bound address, so `--metrics 127.0.0.1:0` (a free port) can be found by scripts.
+    if (metricsServer) log(`metrics on http://${metricsAddress(metricsServer)}/metrics`);
 
     let signals = 0;
     const onSignal = (signal: NodeJS.Signals, number: number) => {
@@ -41,7 +82,9 @@ const tunnel = defineCommand({
         log(`second ${signal}: exiting now`);
         process.exit(128 + number);
       }
-      log(`${signal}: finishing in-flight requests (up to ${gracePeriodSeconds}s); send again to force`);
+      log(
+        `${signal}: finishing in-flight requests (up to ${gracePeriodSeconds}s); send again to force`,
+      );
       runner.shutdown().finally(() => {
         metricsServer?.close();
         helloWorld?.server.close();
@@ -63,13 +106,22 @@ const main = defineCommand({
   subCommands: { tunnel },
 });
 
+function metricsAddress(server: Server): string {
+  const { address } = server.address() as AddressInfo;
+  return `${address.includes(":") ? `[${address}]` : address}:${boundPort(server)}`;
+}
+
 function parseUrl(value: string, flag: string): URL {
   try {
     const url = new URL(value.includes("://") ? value : `http://${value}`);
     if (url.protocol !== "http:" && url.protocol !== "https:") throw new Error("not http(s)");
     return url;
   } catch {
-    throw new ConnectorError(`bad ${flag} "${value}"`, "expected an http:// or https:// URL", `e.g. ${flag} http://localhost:3000`);
+    throw new ConnectorError(
+      `bad ${flag} "${value}"`,
+      "expected an http:// or https:// URL",
+      `e.g. ${flag} http://localhost:3000`,
+    );
   }
 }
 

@@ -5,6 +5,7 @@ import WebSocket from "ws";
 import { ConnectorError } from "./connector-error";
 import type { ConnectorMetrics } from "./metrics";
 import { OriginStream } from "./origin-stream";
+import type { VpcOptions } from "./vpc-networks";
 
 /** The connector pings the edge this often; two silent intervals mean the connection is dead. */
 const PING_INTERVAL_MS = 15_000;
@@ -24,6 +25,8 @@ export interface EdgeConnectionOptions {
   agent: { http: http.Agent; https: https.Agent };
   metrics: ConnectorMetrics;
   log: (message: string) => void;
+  /** Set with `--vpc`: target overrides and DNS questions are served within its networks. */
+  vpc?: VpcOptions | null;
 }
 
 /** How a connection ended: `code`/`reason` from the WebSocket close. */
@@ -117,7 +120,7 @@ export class EdgeConnection {
           version,
           arch: `${process.platform}_${process.arch}`,
           connIndex,
-          features: [],
+          features: this.#options.vpc ? ["vpc"] : [],
         });
       });
       socket.on("message", (data: Buffer) => {
@@ -161,10 +164,22 @@ export class EdgeConnection {
       else if (frame.kind === "pong") this.#awaitingPong = 0;
       return;
     }
+    if (frame.kind === "dnsQuestion") {
+      void this.#answerDns(frame);
+      return;
+    }
     if (frame.kind === "requestHead") {
-      if (this.#streams.has(frame.streamId)) return this.#protocolError("duplicate stream id");
+      if (this.#streams.has(frame.streamId)) {
+        this.#protocolError("duplicate stream id");
+        return;
+      }
       if (this.#draining) {
-        this.#send({ kind: "reset", streamId: frame.streamId, code: ResetCode.goingAway, message: "connector draining" });
+        this.#send({
+          kind: "reset",
+          streamId: frame.streamId,
+          code: ResetCode.goingAway,
+          message: "connector draining",
+        });
         return;
       }
       this.#startStream(frame);
@@ -175,11 +190,22 @@ export class EdgeConnection {
     if (!stream.receive(frame)) this.#protocolError(`unexpected ${frame.kind}`);
   }
 
+  /** Resolves a VPC hostname in this connector's network; refused unless started with `--vpc`. */
+  async #answerDns(question: Extract<Frame, { kind: "dnsQuestion" }>): Promise<void> {
+    const vpc = this.#options.vpc;
+    this.#options.metrics.dnsQuestionsTotal++;
+    const answer = vpc
+      ? await vpc.resolver.resolve(question.hostname, question.recordType, question.resolverIps)
+      : { status: "refused" as const, addresses: [], ttlSeconds: 0 };
+    this.#send({ kind: "dnsAnswer", streamId: question.streamId, ...answer });
+  }
+
   #startStream(head: Extract<Frame, { kind: "requestHead" }>): void {
     const metrics = this.#options.metrics;
     const stream = new OriginStream(head.streamId, head, {
       origin: this.#options.origin,
       agent: this.#options.agent,
+      vpc: this.#options.vpc?.networks ?? null,
       send: (frame) => this.#send(frame),
       onDone: (streamId, failed) => {
         this.#streams.delete(streamId);

@@ -8,12 +8,15 @@ import type { AddressInfo } from "node:net";
 export async function startHelloWorld(): Promise<{ url: URL; server: http.Server }> {
   const server = http.createServer((request, response) => {
     const rows = Object.entries(request.headers)
-      .map(([name, value]) => `<tr><td>${escape(name)}</td><td>${escape(String(value))}</td></tr>`)
+      .map(
+        ([name, value]) =>
+          `<tr><td>${escapeHtml(name)}</td><td>${escapeHtml(String(value))}</td></tr>`,
+      )
       .join("");
     response.writeHead(200, { "content-type": "text/html; charset=utf-8" });
     response.end(
       `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Burrow hello world</title></head>` +
-        `<body><h1>Congrats! You created a tunnel!</h1><p>${escape(request.method ?? "")} ${escape(request.url ?? "")}</p>` +
+        `<body><h1>Congrats! You created a tunnel!</h1><p>${escapeHtml(request.method ?? "")} ${escapeHtml(request.url ?? "")}</p>` +
         `<table>${rows}</table></body></html>`,
     );
   });
@@ -22,6 +25,6 @@ export async function startHelloWorld(): Promise<{ url: URL; server: http.Server
   return { url: new URL(`http://127.0.0.1:${port}`), server };
 }
 
-function escape(text: string): string {
+function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
 }

@@ -14,7 +14,10 @@ export interface MetricsSource {
  * cloudflared's `--metrics` endpoints: `/ready` (200 once a connection is registered, with
  * `readyConnections`), `/quicktunnel` (`{"hostname":…}`) and `/metrics` (Prometheus).
  */
-export async function startMetricsServer(address: string, source: MetricsSource): Promise<http.Server> {
+export async function startMetricsServer(
+  address: string,
+  source: MetricsSource,
+): Promise<http.Server> {
   const { host, port } = parseAddress(address);
   const server = http.createServer((request, response) => {
     const path = new URL(request.url ?? "/", "http://metrics").pathname;
@@ -36,7 +39,13 @@ export async function startMetricsServer(address: string, source: MetricsSource)
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", (error) =>
-      reject(new ConnectorError(`cannot serve metrics on ${address}`, error.message, "pick another --metrics address")),
+      reject(
+        new ConnectorError(
+          `cannot serve metrics on ${address}`,
+          error.message,
+          "pick another --metrics address",
+        ),
+      ),
     );
     server.listen(port, host, resolve);
   });
@@ -51,7 +60,11 @@ export function boundPort(server: http.Server): number {
 function parseAddress(address: string): { host: string; port: number } {
   const match = /^(.*):(\d+)$/.exec(address);
   if (!match) {
-    throw new ConnectorError(`bad --metrics address "${address}"`, "expected host:port", "e.g. --metrics 127.0.0.1:20241");
+    throw new ConnectorError(
+      `bad --metrics address "${address}"`,
+      "expected host:port",
+      "e.g. --metrics 127.0.0.1:20241",
+    );
   }
   return { host: match[1] || "127.0.0.1", port: Number(match[2]) };
 }

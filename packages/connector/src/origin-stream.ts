@@ -1,5 +1,7 @@
 import http from "node:http";
 import https from "node:https";
+import net from "node:net";
+import tls from "node:tls";
 import {
   type Frame,
   type FrameBody,
@@ -8,8 +10,10 @@ import {
   ReceiveWindow,
   ResetCode,
   SendWindow,
+  type Target,
 } from "@burrow/wire";
 import WebSocket from "ws";
+import type { VpcNetworks } from "./vpc-networks";
 
 type RequestHead = Extract<FrameBody, { kind: "requestHead" }>;
 
@@ -31,6 +35,8 @@ export interface StreamContext {
   /** The origin every request of this tunnel goes to (`--url`). */
   origin: URL;
   agent: { http: http.Agent; https: https.Agent };
+  /** Set when the connector serves VPC services (`--vpc`): the networks targets may lie in. */
+  vpc?: VpcNetworks | null;
   send(frame: Frame): void;
   onDone(streamId: number, failed: boolean): void;
 }
@@ -58,9 +64,28 @@ export class OriginStream {
 
   /** Starts the origin request. */
   start(): void {
-    if (this.#head.target) {
-      // Quick tunnels only reach `--url`; a target override is VPC traffic, which needs opting in.
-      this.#fail(ResetCode.refused, "this connector does not accept target overrides");
+    const override = this.#head.target;
+    if (override) {
+      // A target override is VPC traffic, which needs `--vpc` and an allowed address.
+      const vpc = this.#context.vpc;
+      const refusal = !vpc
+        ? "this connector does not serve VPC services (start it with --vpc)"
+        : this.#head.websocket
+          ? "WebSocket upgrades are not supported for VPC services"
+          : vpc.refusal(override);
+      if (refusal) {
+        this.#fail(ResetCode.refused, refusal);
+        return;
+      }
+      let requestUrl: URL;
+      try {
+        // Only the path and query are used; the address and port come from the target alone.
+        requestUrl = new URL(this.#head.url);
+      } catch {
+        this.#fail(ResetCode.protocol, "VPC request URL is not absolute");
+        return;
+      }
+      this.#startHttp(requestUrl, override);
       return;
     }
     const target = originUrlFor(this.#context.origin, this.#head.url);
@@ -112,12 +137,14 @@ export class OriginStream {
     this.#finish(true);
   }
 
-  #startHttp(target: URL): void {
-    const secure = target.protocol === "https:";
+  /** Requests `target`, or with `override` the path of `target` from the override's address. */
+  #startHttp(target: URL, override: Target | null = null): void {
+    const secure = override ? override.tls : target.protocol === "https:";
     const request = (secure ? https : http).request({
-      protocol: target.protocol,
-      hostname: target.hostname,
-      port: target.port || (secure ? 443 : 80),
+      protocol: secure ? "https:" : "http:",
+      hostname: override?.address ?? target.hostname,
+      port: override?.port ?? (target.port || (secure ? 443 : 80)),
+      ...(override && secure ? tlsOptionsFor(override) : {}),
       method: this.#head.method,
       path: `${target.pathname}${target.search}`,
       headers: this.#head.headers.flat(),
@@ -129,9 +156,16 @@ export class OriginStream {
     request.on("timeout", () => {
       if (!this.#response) this.#fail(ResetCode.originTimeout, "origin did not answer in time");
     });
+    // VPC routing tries the next address only when the connection itself failed.
+    let connected = false;
+    request.on("socket", (socket) => {
+      if (!socket.connecting) connected = true;
+      else socket.once("connect", () => (connected = true));
+    });
     request.on("error", (error) => {
-      if (!this.#response) this.#fail(ResetCode.originUnreachable, `origin: ${error.message}`);
-      else this.#fail(ResetCode.internal, "origin response aborted");
+      if (this.#response) this.#fail(ResetCode.internal, "origin response aborted");
+      else if (override && connected) this.#fail(ResetCode.internal, `origin: ${error.message}`);
+      else this.#fail(ResetCode.originUnreachable, `origin: ${error.message}`);
     });
     request.on("response", (response) => {
       request.setTimeout(0);
@@ -170,7 +204,8 @@ export class OriginStream {
     const protocols: string[] = [];
     for (const [name, value] of this.#head.headers) {
       const lower = name.toLowerCase();
-      if (lower === "sec-websocket-protocol") protocols.push(...value.split(",").map((p) => p.trim()));
+      if (lower === "sec-websocket-protocol")
+        protocols.push(...value.split(",").map((p) => p.trim()));
       else if (!WEBSOCKET_HANDSHAKE_HEADERS.has(lower)) headers[lower] = value;
     }
     const socket = new WebSocket(target, protocols, {
@@ -233,6 +268,20 @@ export class OriginStream {
   }
 }
 
+/**
+ * TLS options for a VPC target: SNI is the caller URL's hostname (never an IP, which SNI does not
+ * carry), and the certificate is checked against that name unless the service disabled checks.
+ */
+function tlsOptionsFor(target: Target): https.RequestOptions {
+  // URL hostnames keep IPv6 literals in brackets; certificates and SNI do not.
+  const name = target.serverName.replace(/^\[(.*)\]$/, "$1");
+  return {
+    ...(name && !net.isIP(name) ? { servername: name } : {}),
+    rejectUnauthorized: target.verifyCertificate,
+    checkServerIdentity: (host, certificate) => tls.checkServerIdentity(name || host, certificate),
+  };
+}
+
 /** Maps the public URL's path and query onto the origin (`--url`), keeping the origin's base path. */
 export function originUrlFor(origin: URL, publicUrl: string): URL {
   const incoming = new URL(publicUrl, "http://invalid");
@@ -250,7 +299,10 @@ function pairs(raw: string[]): Header[] {
 }
 
 function closeQuietly(socket: WebSocket, code: number, reason: string): void {
-  const sendable = code === 1000 || (code >= 3000 && code <= 4999) || (code >= 1001 && code <= 1014 && code !== 1005 && code !== 1006);
+  const sendable =
+    code === 1000 ||
+    (code >= 3000 && code <= 4999) ||
+    (code >= 1001 && code <= 1014 && code !== 1005 && code !== 1006);
   try {
     socket.close(sendable ? code : 1000, reason);
   } catch {

@@ -3,10 +3,16 @@ import https from "node:https";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fullJitterDelayMs } from "./backoff";
 import { ConnectorError } from "./connector-error";
+import { readCredentialsFile, writeCredentialsFile } from "./credentials-file";
 import { EdgeConnection } from "./edge-connection";
 import { ConnectorMetrics } from "./metrics";
 import type { MetricsSource } from "./metrics-server";
-import { type QuickTunnelCredentials, publicUrlFor, requestQuickTunnel } from "./quick-tunnel-client";
+import {
+  publicUrlFor,
+  type QuickTunnelCredentials,
+  requestQuickTunnel,
+} from "./quick-tunnel-client";
+import type { VpcOptions } from "./vpc-networks";
 
 /** The version the connector reports to the edge. */
 export const CONNECTOR_VERSION = "0.1.0";
@@ -18,6 +24,10 @@ export interface QuickTunnelOptions {
   /** Time in-flight requests get to finish after a shutdown signal. */
   gracePeriodMs: number;
   log: (message: string) => void;
+  /** Serve VPC services (`--vpc`): target overrides and DNS questions within these networks. */
+  vpc?: VpcOptions | null;
+  /** `--credentials-file`: reuse the tunnel saved there, or save the one minted now. */
+  credentialsFile?: string | null;
 }
 
 /**
@@ -41,9 +51,19 @@ export class QuickTunnelRunner implements MetricsSource {
     this.#options = options;
   }
 
-  /** Mints the quick tunnel and returns its public URL (before connecting). */
+  /**
+   * Mints the quick tunnel (or loads it from the credentials file) and returns its public URL,
+   * before connecting.
+   */
   async mint(): Promise<{ credentials: QuickTunnelCredentials; publicUrl: string }> {
-    this.#credentials = await requestQuickTunnel(this.#options.edge);
+    const { edge, credentialsFile, log } = this.#options;
+    const saved = credentialsFile ? await readCredentialsFile(credentialsFile, edge) : null;
+    if (saved) log(`reusing tunnel ${saved.id} from ${credentialsFile}`);
+    this.#credentials = saved ?? (await requestQuickTunnel(edge));
+    if (credentialsFile && !saved) {
+      await writeCredentialsFile(credentialsFile, edge, this.#credentials);
+      log(`saved the tunnel's credentials to ${credentialsFile}`);
+    }
     return {
       credentials: this.#credentials,
       publicUrl: publicUrlFor(this.#options.edge, this.#credentials.hostname),
@@ -67,6 +87,7 @@ export class QuickTunnelRunner implements MetricsSource {
         agent: this.#agent,
         metrics: this.metrics,
         log: this.#options.log,
+        vpc: this.#options.vpc ?? null,
       });
       this.#connection = connection;
       try {
@@ -77,7 +98,9 @@ export class QuickTunnelRunner implements MetricsSource {
         const end = await connection.ended;
         this.#registered = false;
         if (this.#stopping.signal.aborted) break;
-        this.#options.log(`connection to the edge closed (${end.code} ${end.reason}); reconnecting`);
+        this.#options.log(
+          `connection to the edge closed (${end.code} ${end.reason}); reconnecting`,
+        );
       } catch (error) {
         this.#registered = false;
         if (!(error instanceof ConnectorError) || !error.retryable) throw error;

@@ -66,7 +66,10 @@ export async function startLocalEdge(options: LocalEdgeOptions = {}): Promise<Lo
   };
 }
 
-async function workerFromConfig(configPath: string, options: LocalEdgeOptions): Promise<WorkerOptions> {
+async function workerFromConfig(
+  configPath: string,
+  options: LocalEdgeOptions,
+): Promise<WorkerOptions> {
   const config = readConfig({ config: configPath });
   const { workerOptions, main } = getMiniflareWorkerOptions(config);
   const name = config.name ?? path.basename(path.dirname(configPath));
@@ -92,9 +95,35 @@ async function workerFromConfig(configPath: string, options: LocalEdgeOptions): 
   return {
     ...(workerOptions as WorkerOptions),
     name,
-    modules: [{ type: "ESModule", path: path.join(path.dirname(main), "index.mjs"), contents: code }],
+    modules: [
+      { type: "ESModule", path: path.join(path.dirname(main), "index.mjs"), contents: code },
+    ],
     modulesRules: undefined,
+    // Module names are paths relative to this root; the default (the working directory) breaks
+    // when the edge is started from a sub-folder such as test/ ("can't use .. to break out").
+    modulesRoot: REPO_ROOT,
     bindings: { ...(workerOptions.bindings ?? {}), ...(options.vars?.[name] ?? {}) },
+    serviceBindings: serviceBindingsWithProps(workerOptions.serviceBindings, config.services),
     ratelimits: ratelimits as WorkerOptions["ratelimits"],
-  } as WorkerOptions;
+    // WorkerOptions is a union over how modules are given (`modules` list vs. `modulesRules`);
+    // wrangler's options type the other branch, so TypeScript sees no overlap without `unknown`.
+  } as unknown as WorkerOptions;
+}
+
+/**
+ * wrangler 4.86's `unstable_getMiniflareWorkerOptions` drops `props` from `[[services]]` bindings
+ * (a VPC service binding's `service_id` lives there), so they are put back from the config.
+ */
+function serviceBindingsWithProps(
+  bindings: unknown,
+  services: Array<{ binding: string; props?: Record<string, unknown> }> | undefined,
+): Record<string, unknown> {
+  const out = { ...((bindings ?? {}) as Record<string, unknown>) };
+  for (const service of services ?? []) {
+    const binding = out[service.binding];
+    if (service.props && binding && typeof binding === "object") {
+      out[service.binding] = { ...binding, props: service.props };
+    }
+  }
+  return out;
 }

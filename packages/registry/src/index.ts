@@ -23,6 +23,7 @@ export {
   markDisconnected,
   markTunnelDeleted,
   type NewTunnel,
+  reapTunnels,
   type Tunnel,
   type TunnelKind,
 } from "./tunnels";

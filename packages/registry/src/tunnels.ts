@@ -270,6 +270,61 @@ export async function deleteTunnels(
   return deleted;
 }
 
+/**
+ * The reaper's delete: soft-deletes idle quick tunnels (deleted_at, so the edge answers 410 to their
+ * connectors and 404 to their hostnames), removes their DNS records and VPC services, and writes one
+ * "Deleted" audit row each, keeping the removed records. A tunnel that is named, already deleted,
+ * or active at or after `inactiveBefore` is skipped. Returns the ids actually deleted.
+ */
+export async function reapTunnels(
+  db: D1Database,
+  ids: readonly string[],
+  at: number,
+  options: { inactiveBefore: number },
+): Promise<string[]> {
+  const reaped: string[] = [];
+  // Each statement binds the time, the cutoff and the ids: 98 + 2 = 100 parameters at most.
+  for (const batchIds of chunk([...new Set(ids)], DELETE_CHUNK_IDS)) {
+    // ?1 = at, ?2 = cutoff, ?3… = ids; a statement that does not need ?1 still binds it.
+    const reapable = (alias: string) =>
+      `${alias}.id IN (${placeholders(batchIds.length, 3)}) AND ${alias}.kind = 'quick'
+       AND ${alias}.deleted_at IS NULL AND ${alias}.conns_inactive_at < ?2`;
+    const params = [at, options.inactiveBefore, ...batchIds];
+    // One batch is one transaction: the audit rows, the removed records and deleted_at land
+    // together. The audit row copies the DNS records first, so a zone record is always findable.
+    const results = await db.batch<{ id: string }>([
+      db
+        .prepare(
+          `INSERT INTO audit_log (tunnel_id, event, detail, at)
+           SELECT t.id, 'Deleted', json_object('reason', 'reaped',
+             'inactiveSince', t.conns_inactive_at, 'dnsRecords', (
+               SELECT json_group_array(json_object('hostname', d.hostname,
+                 'zoneRecordId', d.zone_record_id))
+               FROM dns_records AS d WHERE d.tunnel_id = t.id)), ?1
+           FROM tunnels AS t WHERE ${reapable("t")}`,
+        )
+        .bind(...params),
+      db
+        .prepare(
+          `DELETE FROM dns_records WHERE ?1 IS NOT NULL AND tunnel_id IN (
+             SELECT t.id FROM tunnels AS t WHERE ${reapable("t")})`,
+        )
+        .bind(...params),
+      db
+        .prepare(
+          `DELETE FROM vpc_services WHERE ?1 IS NOT NULL AND tunnel_id IN (
+             SELECT t.id FROM tunnels AS t WHERE ${reapable("t")})`,
+        )
+        .bind(...params),
+      db
+        .prepare(`UPDATE tunnels AS t SET deleted_at = ?1 WHERE ${reapable("t")} RETURNING id`)
+        .bind(...params),
+    ]);
+    for (const row of results[3]?.results ?? []) reaped.push(row.id);
+  }
+  return reaped;
+}
+
 function toTunnel(row: TunnelRow): Tunnel {
   return {
     id: row.id,

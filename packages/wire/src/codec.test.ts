@@ -59,7 +59,7 @@ describe("round trip", () => {
   // whole pool; decoding one answered "malformed" for every frame the edge sent.
   it("decodes a Uint8Array subclass whose slice() shares memory, like Node's pooled Buffer", () => {
     class PooledView extends Uint8Array {
-      override slice(start?: number, end?: number): Uint8Array {
+      override slice(start?: number, end?: number): Uint8Array<ArrayBuffer> {
         return this.subarray(start, end);
       }
     }

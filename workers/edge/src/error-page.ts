@@ -33,7 +33,11 @@ export function publicError(
   extraHeaders: Record<string, string> = {},
 ): Response {
   const { status, number, title } = PUBLIC_ERRORS[name];
-  const headers = { "x-burrow-error": String(number), "cache-control": "no-store", ...extraHeaders };
+  const headers = {
+    "x-burrow-error": String(number),
+    "cache-control": "no-store",
+    ...extraHeaders,
+  };
   const message = DETAILS[name];
   if ((request.headers.get("accept") ?? "").includes("application/json")) {
     return Response.json({ error: { number, title, message } }, { status, headers });

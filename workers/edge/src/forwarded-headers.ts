@@ -4,7 +4,7 @@ import type { Header } from "@burrow/wire";
  * Hop-by-hop headers (RFC 9110 §7.6.1) describe one connection, not the message, so they never
  * cross the tunnel; `upgrade` is re-added by the connector for WebSocket streams.
  */
-const HOP_BY_HOP = new Set([
+export const HOP_BY_HOP = new Set([
   "connection",
   "keep-alive",
   "proxy-authenticate",

@@ -21,6 +21,9 @@ apex.get("/", (c) =>
 
 apex.all("/tunnel", (c) => c.env.QUICK_TUNNEL.fetch(c.req.raw));
 
+// VPC services management (create, list, get, update, delete), served by the binding Worker.
+apex.all("/vpc/*", (c) => c.env.VPC_ADMIN.fetch(c.req.raw));
+
 apex.get("/connect", async (c) => {
   if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
     throw new ApiError(426, "bad_request", "connect with a WebSocket upgrade");
@@ -50,7 +53,12 @@ apex.onError((error) => errorResponse(error, "edge"));
 
 /** Hosts that reach the edge's own endpoints rather than a tunnel. */
 function isApex(hostname: string, zone: string): boolean {
-  return hostname === zone || hostname === "127.0.0.1" || hostname === "[::1]" || hostname === "localhost";
+  return (
+    hostname === zone ||
+    hostname === "127.0.0.1" ||
+    hostname === "[::1]" ||
+    hostname === "localhost"
+  );
 }
 
 /** Carries a visitor's request to the Tunnel DO that serves its hostname. */

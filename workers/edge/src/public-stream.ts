@@ -124,16 +124,24 @@ export class PublicStream {
   /** Relays a visitor WebSocket accepted by the DO; messages travel as frames on this stream. */
   attachVisitorSocket(visitor: WebSocket): void {
     this.#visitorSocket = visitor;
+    // At this Worker's compatibility date workerd delivers binary messages as Blob (the WHATWG
+    // default), and `new Uint8Array(blob)` is silently empty; ask for ArrayBuffers instead.
+    visitor.binaryType = "arraybuffer";
     visitor.addEventListener("message", (event) => {
       const text = typeof event.data === "string";
-      const bytes = text ? new TextEncoder().encode(event.data as string) : new Uint8Array(event.data as ArrayBuffer);
+      const bytes = text
+        ? new TextEncoder().encode(event.data as string)
+        : new Uint8Array(event.data as ArrayBuffer);
       this.send({ kind: "webSocketMessage", text, bytes });
     });
     visitor.addEventListener("close", (event) => {
-      if (!this.#done) this.send({ kind: "webSocketClose", code: event.code, reason: event.reason });
+      if (!this.#done)
+        this.send({ kind: "webSocketClose", code: event.code, reason: event.reason });
       this.#finish();
     });
-    visitor.addEventListener("error", () => this.reset(ResetCode.cancelled, "visitor socket error"));
+    visitor.addEventListener("error", () =>
+      this.reset(ResetCode.cancelled, "visitor socket error"),
+    );
   }
 
   /** Handles a frame the connector sent on this stream; false means a protocol violation. */
@@ -212,7 +220,10 @@ export class PublicStream {
 
 function closeQuietly(socket: WebSocket | null, code: number, reason: string): void {
   // 1005/1006 describe a missing close frame and may not be sent; 1011 says "went wrong".
-  const sendable = code === 1000 || (code >= 3000 && code <= 4999) || (code >= 1001 && code <= 1014 && code !== 1005 && code !== 1006);
+  const sendable =
+    code === 1000 ||
+    (code >= 3000 && code <= 4999) ||
+    (code >= 1001 && code <= 1014 && code !== 1005 && code !== 1006);
   try {
     socket?.close(sendable ? code : 1011, reason.slice(0, 120));
   } catch {

@@ -1,15 +1,18 @@
+import { DurableObject } from "cloudflare:workers";
 import { markConnected, markDisconnected } from "@burrow/registry";
 import { decodeFrame, encodeFrame, type Frame, ResetCode } from "@burrow/wire";
-import { DurableObject } from "cloudflare:workers";
-import {
-  CONNECT_HEADERS,
-  CONNECTOR_TAG,
-  type ConnectionRecord,
-  connectionOf,
-} from "./connection";
+import { CONNECT_HEADERS, CONNECTOR_TAG, type ConnectionRecord, connectionOf } from "./connection";
+import { DnsCache, type DnsCacheStats } from "./dns-cache";
 import { publicError } from "./error-page";
 import { headersForOrigin, headersForVisitor } from "./forwarded-headers";
 import { PublicStream, StreamFailure } from "./public-stream";
+import {
+  fetchVpcService,
+  type TunnelStream,
+  VPC_FEATURE,
+  type VpcHost,
+  type VpcRoute,
+} from "./vpc-route";
 
 /** Header on DO-bound requests naming the operation; the edge strips it from visitors. */
 export const OPERATION_HEADER = "x-burrow-operation";
@@ -31,17 +34,31 @@ export const CLOSE_CODES = {
 } as const;
 
 /**
+ * Storage keys of the reaping protocol (workers/reaper). `reaping` is set when the reaper claims an
+ * idle quick tunnel and makes #connect answer 410 until the reap finishes or is called off;
+ * `lastActiveAt` lets `reap` spot a connector that came and went after the reaper listed the tunnel.
+ */
+const REAPING_KEY = "reaping";
+const LAST_ACTIVE_AT_KEY = "lastActiveAt";
+
+/**
  * One Durable Object per tunnel id. It holds the tunnel's connector WebSockets (hibernatable, so
  * an idle tunnel costs nothing) and carries visitor requests to them as frames.
  */
 export class Tunnel extends DurableObject<Env> {
-  readonly #streams = new Map<number, PublicStream>();
+  readonly #streams = new Map<number, TunnelStream>();
+  // VPC DNS answers; in memory, so hibernation empties it (see dns-cache.ts).
+  readonly #dns = new DnsCache();
   // Hibernation resets this counter, but no stream outlives hibernation (an in-flight request
   // keeps the object awake); a random start keeps ids of a just-reset stream from being reused.
   #nextStreamId = 1 + Math.floor(Math.random() * 2 ** 30);
   #roundRobin = 0;
   // Close and error can both fire for one socket; its disconnect is recorded once.
   readonly #disconnectRecorded = new WeakSet<WebSocket>();
+  // #connect awaits D1 before accepting; `reap` must not claim the tunnel in that window.
+  #connectsInFlight = 0;
+  // Set by `erase`; the hostname cache in the edge may still send visitors here for seconds.
+  #erased = false;
 
   override async fetch(request: Request): Promise<Response> {
     const operation = request.headers.get(OPERATION_HEADER);
@@ -50,9 +67,50 @@ export class Tunnel extends DurableObject<Env> {
     return new Response("unknown tunnel operation", { status: 400 });
   }
 
+  /**
+   * Carries a VPC service request from the binding Worker to a connector started with `--vpc`.
+   * Throws, as Workers VPC does, when no connector, address or connection is available.
+   */
+  async fetchService(request: Request, route: VpcRoute): Promise<Response> {
+    return fetchVpcService(request, route, this.#vpcHost());
+  }
+
+  /** VPC DNS cache counters (hits, misses, questions asked), for metrics. */
+  async vpcStats(): Promise<DnsCacheStats> {
+    return this.#dns.stats();
+  }
+
   /** The live connections, for operators and tests. */
   async connections(): Promise<ConnectionRecord[]> {
     return this.#liveSockets().flatMap((socket) => connectionOf(socket) ?? []);
+  }
+
+  /**
+   * The reaper's claim on an idle tunnel. Returns false, changing nothing, when a connector is
+   * attached, attaching, or was active at or after `inactiveBefore`; otherwise persists a marker
+   * that makes every new connection answer 410 and returns true. The check and the marker run
+   * without an await, so a racing #connect lands entirely before (reap answers false) or after
+   * (the connector is refused). Calling it again on a claimed tunnel answers true.
+   */
+  async reap(inactiveBefore: number): Promise<boolean> {
+    if (this.#liveSockets().length > 0 || this.#connectsInFlight > 0) return false;
+    const kv = this.ctx.storage.kv;
+    if (kv.get(REAPING_KEY) !== undefined) return true;
+    const lastActiveAt = kv.get<number>(LAST_ACTIVE_AT_KEY);
+    if (lastActiveAt !== undefined && lastActiveAt >= inactiveBefore) return false;
+    kv.put(REAPING_KEY, Date.now());
+    return true;
+  }
+
+  /** Calls off a claim from `reap` (the zone record could not be deleted): connections resume. */
+  async spare(): Promise<void> {
+    this.ctx.storage.kv.delete(REAPING_KEY);
+  }
+
+  /** Deletes all of this tunnel's storage once the registry has deleted the tunnel. */
+  async erase(): Promise<void> {
+    this.#erased = true;
+    await this.ctx.storage.deleteAll();
   }
 
   override async webSocketMessage(socket: WebSocket, message: ArrayBuffer | string): Promise<void> {
@@ -63,7 +121,9 @@ export class Tunnel extends DurableObject<Env> {
     }
     const decoded = decodeFrame(message);
     if (!decoded.ok) {
-      console.warn(`tunnel: malformed frame from connector (${decoded.reason}): ${decoded.message}`);
+      console.warn(
+        `tunnel: malformed frame from connector (${decoded.reason}): ${decoded.message}`,
+      );
       socket.close(CLOSE_CODES.malformedFrame, `malformed frame: ${decoded.reason}`);
       this.#failStreamsOn(socket, "connector sent a malformed frame");
       return;
@@ -77,7 +137,10 @@ export class Tunnel extends DurableObject<Env> {
     // A stream the DO already finished (reset crossing an in-flight frame) is not an error.
     if (!stream) return;
     if (stream.socket !== socket || !stream.receive(frame)) {
-      socket.close(CLOSE_CODES.protocolError, `unexpected ${frame.kind} on stream ${frame.streamId}`);
+      socket.close(
+        CLOSE_CODES.protocolError,
+        `unexpected ${frame.kind} on stream ${frame.streamId}`,
+      );
       this.#failStreamsOn(socket, "connector broke the protocol");
     }
   }
@@ -101,6 +164,9 @@ export class Tunnel extends DurableObject<Env> {
     if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
       return Response.json({ error: "expected a WebSocket upgrade" }, { status: 426 });
     }
+    if (this.#erased || this.ctx.storage.kv.get(REAPING_KEY) !== undefined) {
+      return Response.json({ error: "tunnel deleted" }, { status: 410 });
+    }
     const header = (name: string) => request.headers.get(name) ?? "";
     const tunnelId = header(CONNECT_HEADERS.tunnelId);
     const live = this.#liveSockets();
@@ -110,9 +176,15 @@ export class Tunnel extends DurableObject<Env> {
     const now = Date.now();
     // The first connection flips D1 to "connected". markConnected refuses a deleted tunnel, which
     // is how a connector racing the reaper is turned away instead of attaching to a dead tunnel.
-    if (live.length === 0 && !(await markConnected(this.env.DB, tunnelId, now))) {
-      return Response.json({ error: "tunnel deleted" }, { status: 410 });
+    this.#connectsInFlight++;
+    try {
+      if (live.length === 0 && !(await markConnected(this.env.DB, tunnelId, now))) {
+        return Response.json({ error: "tunnel deleted" }, { status: 410 });
+      }
+    } finally {
+      this.#connectsInFlight--;
     }
+    this.ctx.storage.kv.put(LAST_ACTIVE_AT_KEY, now);
     const record: ConnectionRecord = {
       tunnelId,
       connectionId: crypto.randomUUID(),
@@ -133,6 +205,7 @@ export class Tunnel extends DurableObject<Env> {
   }
 
   async #forward(request: Request): Promise<Response> {
+    if (this.#erased) return publicError("tunnel_deleted", request);
     const sockets = this.#liveSockets().filter((socket) => !connectionOf(socket)?.draining);
     if (sockets.length === 0) return publicError("no_connector", request);
     const kind = request.headers.get(CONNECT_HEADERS.tunnelKind);
@@ -196,7 +269,8 @@ export class Tunnel extends DurableObject<Env> {
     const bodyless =
       request.method === "HEAD" || head.status === 204 || head.status === 304 || head.status < 200;
     if (bodyless) stream.finishWithoutBody();
-    return new Response(bodyless ? null : stream.responseBody(), {
+    const body = bodyless ? null : withDeclaredLength(stream.responseBody(), responseHeaders);
+    return new Response(body, {
       status: head.status < 200 ? 502 : head.status,
       statusText: head.statusText,
       headers: responseHeaders,
@@ -248,6 +322,26 @@ export class Tunnel extends DurableObject<Env> {
     }
   }
 
+  #vpcHost(): VpcHost {
+    return {
+      dns: this.#dns,
+      pickSocket: () => {
+        const sockets = this.#liveSockets().filter((socket) => {
+          const record = connectionOf(socket);
+          return record !== null && !record.draining && record.features.includes(VPC_FEATURE);
+        });
+        return sockets.length === 0 ? null : sockets[this.#roundRobin++ % sockets.length]!;
+      },
+      register: (create) => {
+        const id = this.#allocateStreamId();
+        const stream = create(id, () => this.#streams.delete(id));
+        this.#streams.set(id, stream);
+        return stream;
+      },
+      waitUntil: (promise) => this.ctx.waitUntil(promise),
+    };
+  }
+
   #liveSockets(): WebSocket[] {
     return this.ctx
       .getWebSockets(CONNECTOR_TAG)
@@ -270,9 +364,27 @@ export class Tunnel extends DurableObject<Env> {
 
   async #recordDisconnect(socket: WebSocket): Promise<void> {
     const record = connectionOf(socket);
-    if (!record || this.#disconnectRecorded.has(socket)) return;
+    if (!record || this.#disconnectRecorded.has(socket) || this.#erased) return;
     this.#disconnectRecorded.add(socket);
+    this.ctx.storage.kv.put(LAST_ACTIVE_AT_KEY, Date.now());
     const others = this.#liveSockets().filter((other) => other !== socket);
     if (others.length === 0) await markDisconnected(this.env.DB, record.tunnelId, Date.now());
   }
+}
+
+/**
+ * workerd sends a plain ReadableStream chunked and drops its Content-Length; when that stream
+ * errors (the connector died mid-body) the visitor still gets a clean last chunk. Piping through a
+ * FixedLengthStream keeps the origin's declared length, so a truncated body aborts the connection.
+ */
+function withDeclaredLength(
+  body: ReadableStream<Uint8Array>,
+  headers: Headers,
+): ReadableStream<Uint8Array> {
+  const declared = headers.get("content-length");
+  if (declared === null || !/^\d{1,15}$/.test(declared)) return body;
+  const fixed = new FixedLengthStream(Number(declared));
+  // A failed pipe errors the readable side, which is what the visitor must see; nothing to log.
+  body.pipeTo(fixed.writable).catch(() => {});
+  return fixed.readable;
 }

@@ -1,5 +1,5 @@
-import { getTunnel, hashSecret, listAudit, listDnsRecords } from "@burrow/registry";
 import { env, exports } from "cloudflare:workers";
+import { getTunnel, hashSecret, listAudit, listDnsRecords } from "@burrow/registry";
 import { describe, expect, it } from "vitest";
 import { randomHostname } from "../src/hostname";
 import { mintQuickTunnel } from "../src/mint";
@@ -18,7 +18,9 @@ function decodeBase64(text: string): Uint8Array {
   return Uint8Array.from(atob(text), (char) => char.charCodeAt(0));
 }
 
-async function zoneRecords(): Promise<Array<{ id: string; name: string; content: string; type: string }>> {
+async function zoneRecords(): Promise<
+  Array<{ id: string; name: string; content: string; type: string }>
+> {
   const base = env.CF_API_BASE.replace(/\/client\/v4$/, "");
   return (await fetch(`${base}/__control/records`)).json();
 }
@@ -38,7 +40,10 @@ describe("POST /tunnel", () => {
     expect(result.account_tag).toMatch(/^[0-9a-f]{32}$/);
     expect(result.secret).toMatch(/^[A-Za-z0-9+/]+={0,2}$/);
     expect(decodeBase64(result.secret!).byteLength).toBe(32);
-    const [words, zone] = [result.hostname!.split(".")[0]!, result.hostname!.split(".").slice(1).join(".")];
+    const [words, zone] = [
+      result.hostname!.split(".")[0]!,
+      result.hostname!.split(".").slice(1).join("."),
+    ];
     expect(zone).toBe(env.ZONE);
     expect(words.split("-")).toHaveLength(4);
     for (const word of words.split("-")) expect(WORDS).toContain(word);
@@ -71,10 +76,15 @@ describe("POST /tunnel", () => {
     await fetch(`${base}/__control/fail?count=1&status=500`, { method: "POST" });
     const response = await mint();
     expect(response.status).toBe(502);
-    const body = (await response.json()) as { success: boolean; errors: Array<{ code: number; message: string }> };
+    const body = (await response.json()) as {
+      success: boolean;
+      errors: Array<{ code: number; message: string }>;
+    };
     expect(body.success).toBe(false);
     expect(body.errors[0]?.message).toMatch(/^upstream_failed: /);
-    const leftovers = await env.DB.prepare("SELECT count(*) AS n FROM tunnels WHERE deleted_at IS NULL AND id NOT IN (SELECT tunnel_id FROM dns_records)").first<{ n: number }>();
+    const leftovers = await env.DB.prepare(
+      "SELECT count(*) AS n FROM tunnels WHERE deleted_at IS NULL AND id NOT IN (SELECT tunnel_id FROM dns_records)",
+    ).first<{ n: number }>();
     expect(leftovers?.n).toBe(0);
   });
 
@@ -96,7 +106,11 @@ describe("POST /tunnel", () => {
     }
     expect(limited).not.toBeNull();
     expect(limited?.headers.get("retry-after")).toBe("60");
-    const body = (await limited?.json()) as { success: boolean; result: null; errors: Array<{ code: number; message: string }> };
+    const body = (await limited?.json()) as {
+      success: boolean;
+      result: null;
+      errors: Array<{ code: number; message: string }>;
+    };
     expect(body).toMatchObject({ success: false, result: null });
     expect(body.errors[0]).toMatchObject({ code: 1015 });
     // Another address is not affected.

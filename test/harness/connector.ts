@@ -1,0 +1,148 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import path from "node:path";
+import { REPO_ROOT } from "@burrow/local-edge";
+
+const BURROW_BIN = path.join(REPO_ROOT, "packages/connector/bin/burrow.mjs");
+/** tsx compiles the CLI on start; on a busy two-core machine that takes a few seconds. */
+const START_TIMEOUT_MS = 45_000;
+
+/** How a connector process ended. */
+export interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+/** A running `burrow tunnel` process. */
+export interface Connector {
+  process: ChildProcess;
+  /** The public hostname from the banner, e.g. `oak-river-lamp-snow.localhost`. */
+  hostname: string;
+  /** The banner's URL, e.g. `http://oak-river-lamp-snow.localhost:8787`. */
+  publicUrl: string;
+  /** The `--metrics` server's base URL. */
+  metricsUrl: URL;
+  /** Everything the process wrote to stderr so far. */
+  logs(): string;
+  /**
+   * Resolves with the first log line matching `pattern` that starts at or after `fromOffset` in
+   * {@link logs} (already written or still to come); pass `logs().length` to skip older lines.
+   */
+  waitForLog(pattern: RegExp, fromOffset?: number): Promise<string>;
+  /** Resolves when the process has exited. */
+  exited: Promise<Exit>;
+}
+
+/** Options for {@link startConnector}. */
+export interface ConnectorOptions {
+  edge: URL;
+  origin: URL;
+  /** Extra CLI arguments, e.g. `["--grace-period", "5"]`. */
+  args?: string[];
+  /** Wait for "connection registered" before resolving (default true). */
+  waitForRegistered?: boolean;
+}
+
+const running = new Set<Connector>();
+
+/**
+ * Spawns the real connector CLI (`burrow tunnel`) against `edge` for `origin`, with its metrics
+ * server on a free port, and resolves once it printed its public URL and registered with the edge.
+ */
+export async function startConnector(options: ConnectorOptions): Promise<Connector> {
+  const args = [
+    BURROW_BIN,
+    "tunnel",
+    "--edge",
+    options.edge.href,
+    "--url",
+    options.origin.href,
+    "--metrics",
+    "127.0.0.1:0",
+    ...(options.args ?? []),
+  ];
+  const child = spawn(process.execPath, args, {
+    stdio: ["ignore", "pipe", "pipe"],
+    cwd: REPO_ROOT,
+  });
+  let output = "";
+  const waiters: Array<{ pattern: RegExp; from: number; resolve: (line: string) => void }> = [];
+  const onText = (text: string) => {
+    output += text;
+    for (const waiter of [...waiters]) {
+      const line = findLine(output, waiter.pattern, waiter.from);
+      if (line !== null) {
+        waiters.splice(waiters.indexOf(waiter), 1);
+        waiter.resolve(line);
+      }
+    }
+  };
+  child.stderr?.setEncoding("utf8").on("data", onText);
+  child.stdout?.setEncoding("utf8").on("data", onText);
+  const exited = new Promise<Exit>((resolve) => {
+    child.once("exit", (code, signal) => resolve({ code, signal }));
+  });
+
+  const waitForLog = (pattern: RegExp, from = 0): Promise<string> => {
+    const line = findLine(output, pattern, from);
+    if (line !== null) return Promise.resolve(line);
+    return new Promise((resolve) => waiters.push({ pattern, from, resolve }));
+  };
+  const connector: Connector = {
+    process: child,
+    hostname: "",
+    publicUrl: "",
+    metricsUrl: new URL("http://127.0.0.1:0"),
+    logs: () => output,
+    waitForLog,
+    exited,
+  };
+  running.add(connector);
+  void exited.then(() => running.delete(connector));
+
+  const startup = async () => {
+    const metricsLine = await waitForLog(/metrics on (http:\/\/\S+)\/metrics/);
+    connector.metricsUrl = new URL(/metrics on (http:\/\/\S+)\/metrics/.exec(metricsLine)![1]!);
+    // The banner line: `|  http://<words>.<zone>:<port>   |`.
+    const bannerLine = await waitForLog(/^\|\s+http:\/\/\S+\s+\|$/);
+    connector.publicUrl = /(http:\/\/\S+)/.exec(bannerLine)![1]!;
+    connector.hostname = new URL(connector.publicUrl).hostname;
+    if (options.waitForRegistered ?? true) await waitForLog(/connection registered/);
+  };
+  const failed = exited.then((exit) => {
+    throw new Error(`connector exited during startup (${exit.code ?? exit.signal}):\n${output}`);
+  });
+  const timeout = new Promise<never>((_, reject) =>
+    setTimeout(
+      () => reject(new Error(`connector did not start in ${START_TIMEOUT_MS} ms:\n${output}`)),
+      START_TIMEOUT_MS,
+    ).unref(),
+  );
+  try {
+    await Promise.race([startup(), failed, timeout]);
+  } catch (error) {
+    await stopConnector(connector);
+    throw error;
+  }
+  failed.catch(() => {});
+  return connector;
+}
+
+/** Kills a connector with SIGKILL (if still running) and waits for it to exit. */
+export async function stopConnector(connector: Connector): Promise<Exit> {
+  if (connector.process.exitCode === null && connector.process.signalCode === null) {
+    connector.process.kill("SIGKILL");
+  }
+  return connector.exited;
+}
+
+/** Kills every connector a test started and has not stopped; for `afterEach`. */
+export async function stopAllConnectors(): Promise<void> {
+  await Promise.all([...running].map((connector) => stopConnector(connector)));
+}
+
+function findLine(text: string, pattern: RegExp, from: number): string | null {
+  // Only complete lines: a line still being written may not match yet.
+  const complete = text.slice(from, text.lastIndexOf("\n") + 1);
+  for (const line of complete.split("\n")) if (pattern.test(line)) return line;
+  return null;
+}

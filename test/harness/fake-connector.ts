@@ -1,0 +1,102 @@
+import { decodeFrame, encodeFrame, type Frame } from "@burrow/wire";
+import WebSocket from "ws";
+import type { MintedTunnel } from "./edge";
+
+/** How the edge answered a `/connect` upgrade it refused. */
+export interface Refusal {
+  status: number;
+  body: string;
+}
+
+/** A hand-driven connector connection: the `ws` library speaking @burrow/wire frames directly. */
+export interface FakeConnector {
+  socket: WebSocket;
+  /** Resolves with the close code and reason the edge sent. */
+  closed: Promise<{ code: number; reason: string }>;
+  send(frame: Frame): void;
+}
+
+/** Headers a real connector sends on `/connect`. */
+export function connectHeaders(tunnelId: string, secret: string): Record<string, string> {
+  return {
+    authorization: `Bearer ${secret}`,
+    "x-burrow-tunnel-id": tunnelId,
+    "x-burrow-connector-id": crypto.randomUUID(),
+    "x-burrow-conn-index": "0",
+    "x-burrow-version": "e2e",
+    "x-burrow-arch": "test",
+  };
+}
+
+/** Tries to attach with these headers; resolves with the refusal, or rejects if the edge accepted. */
+export function attemptConnect(edge: URL, headers: Record<string, string>): Promise<Refusal> {
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(new URL("/connect", edge).href.replace(/^http/, "ws"), {
+      headers,
+    });
+    socket.once("open", () => {
+      socket.terminate();
+      reject(new Error("the edge accepted the connection"));
+    });
+    socket.once("unexpected-response", (_request, response) => {
+      const chunks: Buffer[] = [];
+      response.on("data", (chunk: Buffer) => chunks.push(chunk));
+      response.on("end", () => {
+        resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") });
+        socket.terminate();
+      });
+    });
+    socket.once("error", (error) => reject(error));
+  });
+}
+
+/**
+ * Attaches to `tunnel` with valid credentials, registers with `hello`, and answers every request
+ * with `200 fake:<path>` (so tests can tell which connection served it).
+ */
+export async function attachFakeConnector(edge: URL, tunnel: MintedTunnel): Promise<FakeConnector> {
+  const socket = new WebSocket(new URL("/connect", edge).href.replace(/^http/, "ws"), {
+    headers: connectHeaders(tunnel.id, tunnel.secret),
+    perMessageDeflate: false,
+  });
+  const closed = new Promise<{ code: number; reason: string }>((resolve) => {
+    socket.once("close", (code, reason) => resolve({ code, reason: reason.toString() }));
+  });
+  const send = (frame: Frame) => socket.send(encodeFrame(frame));
+  await new Promise<void>((resolve, reject) => {
+    socket.once("error", reject);
+    socket.once("open", () => {
+      send({
+        kind: "hello",
+        streamId: 0,
+        connectorId: crypto.randomUUID(),
+        version: "e2e",
+        arch: "test",
+        connIndex: 0,
+        features: [],
+      });
+    });
+    socket.on("message", (data: Buffer) => {
+      // ws hands over pooled Buffers; the codec reads plain Uint8Array views.
+      const decoded = decodeFrame(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+      if (!decoded.ok) return;
+      const frame = decoded.frame;
+      if (frame.kind === "registered") resolve();
+      if (frame.kind === "ping") send({ kind: "pong", streamId: 0, nonce: frame.nonce });
+      if (frame.kind === "requestHead") {
+        const path = new URL(frame.url).pathname;
+        const body = new TextEncoder().encode(`fake:${path}`);
+        send({
+          kind: "responseHead",
+          streamId: frame.streamId,
+          status: 200,
+          statusText: "OK",
+          headers: [["content-type", "text/plain"]],
+        });
+        send({ kind: "data", streamId: frame.streamId, bytes: body });
+        send({ kind: "end", streamId: frame.streamId });
+      }
+    });
+  });
+  return { socket, closed, send };
+}

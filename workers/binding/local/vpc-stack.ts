@@ -1,0 +1,155 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import path from "node:path";
+import { type LocalEdge, REPO_ROOT, startLocalEdge } from "@burrow/local-edge";
+import { type DnsServer, type DnsZone, startDnsServer } from "./dns-server";
+import { type PrivateOrigin, startPrivateOrigin } from "./private-origin";
+
+/** The service id the example consumer's wrangler.toml names in its binding's props. */
+export const EXAMPLE_SERVICE_ID = "00000000-0000-4000-8000-00000000a001";
+/** A name only the stack's DNS server knows: the machine's own resolver answers NXDOMAIN. */
+export const PRIVATE_HOSTNAME = "api.internal.test";
+/** The management API token the stack configures (ADMIN_TOKEN of burrow-binding). */
+export const ADMIN_TOKEN = "local-admin-token";
+const CONSUMER_WORKER = "burrow-example-consumer";
+const START_TIMEOUT_MS = 45_000;
+
+/** Everything `pnpm demo:vpc`, the VPC end-to-end test and `pnpm bench` run locally. */
+export interface VpcStack {
+  edge: LocalEdge;
+  dns: DnsServer;
+  origin: PrivateOrigin;
+  connector: ChildProcess;
+  /** Everything the connector wrote so far. */
+  connectorLogs(): string;
+  /** The quick tunnel the connector serves VPC traffic for. */
+  tunnelId: string;
+  /** Calls the management API on the edge (`/vpc/...`) with the admin token. */
+  admin(method: string, path: string, body?: unknown): Promise<Response>;
+  /** Calls the example consumer Worker, which fetches through its PRIVATE_API binding. */
+  consumer(path: string, init?: RequestInit): Promise<Response>;
+  /** Registers the example consumer's service for {@link PRIVATE_HOSTNAME} on the origin. */
+  registerExampleService(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Options for {@link startVpcStack}. */
+export interface VpcStackOptions {
+  /** Extra names for the DNS server (PRIVATE_HOSTNAME → 127.0.0.1 is always there). */
+  zone?: DnsZone;
+  ttlSeconds?: number;
+  /** `--vpc-allow` for the connector. */
+  vpcAllow?: string;
+  log?: (message: string) => void;
+}
+
+/**
+ * Starts a DNS server and a private origin on 127.0.0.1, every Worker in Miniflare, and a real
+ * connector with `--vpc` whose resolver is that DNS server. Stop it with {@link VpcStack.close}.
+ */
+export async function startVpcStack(options: VpcStackOptions = {}): Promise<VpcStack> {
+  const cleanups: Array<() => Promise<unknown>> = [];
+  const close = async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
+  };
+  try {
+    const dns = await startDnsServer(
+      { [PRIVATE_HOSTNAME]: { A: ["127.0.0.1"] }, ...options.zone },
+      options.ttlSeconds ?? 60,
+    );
+    cleanups.push(() => dns.close());
+    const origin = await startPrivateOrigin();
+    cleanups.push(() => origin.close());
+    const edge = await startLocalEdge({
+      port: 0,
+      vars: {
+        "burrow-binding": { ADMIN_TOKEN },
+        [CONSUMER_WORKER]: { DIRECT_ORIGIN: origin.url.href },
+      },
+      rateLimits: { "burrow-quick-tunnel": { MINT_RATE_LIMIT: { limit: 10_000, period: 60 } } },
+      log: options.log,
+    });
+    cleanups.push(() => edge.dispose());
+
+    const connector = spawn(
+      process.execPath,
+      [
+        path.join(REPO_ROOT, "packages/connector/bin/burrow.mjs"),
+        "tunnel",
+        "--edge",
+        edge.url.href,
+        "--url",
+        origin.url.href,
+        "--vpc",
+        "--vpc-allow",
+        options.vpcAllow ?? "127.0.0.0/8",
+        "--resolver",
+        dns.address,
+      ],
+      { stdio: ["ignore", "pipe", "pipe"], cwd: REPO_ROOT },
+    );
+    const exited = new Promise<void>((resolve) => connector.once("exit", () => resolve()));
+    cleanups.push(async () => {
+      if (connector.exitCode === null && connector.signalCode === null) connector.kill("SIGKILL");
+      await exited;
+    });
+    let logs = "";
+    connector.stdout?.setEncoding("utf8").on("data", (text: string) => (logs += text));
+    const tunnelId = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`connector did not register in time:\n${logs}`)),
+        START_TIMEOUT_MS,
+      );
+      connector.stderr?.setEncoding("utf8").on("data", (text: string) => {
+        logs += text;
+        const match = /connection registered with the edge \(tunnel ([0-9a-f-]{36})\)/.exec(logs);
+        if (match) {
+          clearTimeout(timer);
+          resolve(match[1]!);
+        }
+      });
+      void exited.then(() => {
+        clearTimeout(timer);
+        reject(new Error(`connector exited during startup:\n${logs}`));
+      });
+    });
+
+    const admin = (method: string, adminPath: string, body?: unknown) =>
+      fetch(new URL(adminPath, edge.url), {
+        method,
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    const consumerWorker = await edge.miniflare.getWorker(CONSUMER_WORKER);
+    return {
+      edge,
+      dns,
+      origin,
+      connector,
+      connectorLogs: () => logs,
+      tunnelId,
+      admin,
+      consumer: async (consumerPath, init) =>
+        (await consumerWorker.fetch(
+          `http://consumer${consumerPath}`,
+          init as never,
+        )) as unknown as Response,
+      registerExampleService: async () => {
+        const response = await admin("PUT", `/vpc/services/${EXAMPLE_SERVICE_ID}`, {
+          type: "http",
+          name: "example-private-api",
+          http_port: origin.port,
+          host: { hostname: PRIVATE_HOSTNAME, resolver_network: { tunnel_id: tunnelId } },
+        });
+        if (!response.ok) {
+          throw new Error(
+            `registering the service failed: ${response.status} ${await response.text()}`,
+          );
+        }
+      },
+      close,
+    };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}

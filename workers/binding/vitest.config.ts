@@ -1,0 +1,97 @@
+import { execFileSync } from "node:child_process";
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
+import { defineConfig } from "vitest/config";
+import { SERVICE_A, SERVICE_B, TEST_ADMIN_TOKEN } from "./test/fixtures";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, "../..");
+const DATABASE_ID = "00000000-0000-4000-8000-000000000001";
+const COMPATIBILITY_DATE = "2026-04-20";
+
+/**
+ * Bundles a Worker exactly as `wrangler deploy` would, without deploying. In pool 0.15.1 an
+ * auxiliary Worker cannot bind back to the runner's DO, so the edge (which hosts the Tunnel DO)
+ * and the binding Worker both run as prebuilt auxiliaries and the tests reach them by binding.
+ */
+function prebuild(config: string, name: string): string {
+  const outdir = path.join(here, ".wrangler/test-build", name);
+  mkdirSync(outdir, { recursive: true });
+  execFileSync(
+    process.execPath,
+    [
+      path.join(root, "node_modules/wrangler/bin/wrangler.js"),
+      "deploy",
+      "--dry-run",
+      "--outdir",
+      outdir,
+      "-c",
+      config,
+    ],
+    { cwd: root, stdio: "ignore" },
+  );
+  return path.join(outdir, "index.js");
+}
+
+export default defineConfig(async () => {
+  const migrations = await readD1Migrations(path.join(root, "packages/registry/migrations"));
+  const edgeScript = prebuild(path.join(root, "wrangler.toml"), "edge");
+  const bindingScript = prebuild(path.join(here, "wrangler.toml"), "binding");
+  const tunnelDo = { className: "Tunnel", scriptName: "burrow-edge" };
+  return {
+    plugins: [
+      cloudflareTest({
+        miniflare: {
+          compatibilityDate: COMPATIBILITY_DATE,
+          compatibilityFlags: ["nodejs_compat"],
+          d1Databases: { DB: DATABASE_ID },
+          durableObjects: { TUNNEL: tunnelDo },
+          bindings: { TEST_MIGRATIONS: migrations },
+          // Pool 0.15.1 drops `props` written in wrangler config, so consumers are declared here.
+          serviceBindings: {
+            ADMIN: "burrow-binding",
+            EDGE: "burrow-edge",
+            API_A: {
+              name: "burrow-binding",
+              entrypoint: "VpcServiceBinding",
+              props: { service_id: SERVICE_A },
+            },
+            API_B: {
+              name: "burrow-binding",
+              entrypoint: "VpcServiceBinding",
+              props: { service_id: SERVICE_B },
+            },
+            API_NO_PROPS: { name: "burrow-binding", entrypoint: "VpcServiceBinding" },
+          },
+          workers: [
+            {
+              name: "burrow-edge",
+              modules: true,
+              scriptPath: edgeScript,
+              compatibilityDate: COMPATIBILITY_DATE,
+              d1Databases: { DB: DATABASE_ID },
+              durableObjects: { TUNNEL: { className: "Tunnel", useSQLite: true } },
+              bindings: { ZONE: "localhost", QUICK_TUNNEL_MAX_IN_FLIGHT: "1000" },
+              serviceBindings: { VPC_ADMIN: "burrow-binding" },
+            },
+            {
+              name: "burrow-binding",
+              modules: true,
+              scriptPath: bindingScript,
+              compatibilityDate: COMPATIBILITY_DATE,
+              d1Databases: { DB: DATABASE_ID },
+              durableObjects: { TUNNEL: tunnelDo },
+              bindings: { ADMIN_TOKEN: TEST_ADMIN_TOKEN },
+            },
+          ],
+        },
+      }),
+    ],
+    test: {
+      setupFiles: ["./test/apply-migrations.ts"],
+      include: ["test/**/*.test.ts", "src/**/*.test.ts"],
+    },
+  };
+});

@@ -1,0 +1,141 @@
+import type { DnsRecordType, DnsStatus } from "@burrow/wire";
+
+/** What the connector answered for one hostname and record type. */
+export interface DnsLookup {
+  status: DnsStatus;
+  addresses: string[];
+  ttlSeconds: number;
+}
+
+/** Asks the connector one DNS question; rejects when no connector can answer. */
+export type DnsAsk = (hostname: string, recordType: DnsRecordType) => Promise<DnsLookup>;
+
+/**
+ * Answers are kept at least this long, so a TTL of 0 (common on internal zones) does not send a
+ * question to the connector for every request.
+ */
+export const MIN_TTL_SECONDS = 5;
+/** And at most this long, so a changed record is picked up within five minutes whatever its TTL. */
+export const MAX_TTL_SECONDS = 300;
+/** NXDOMAIN, NODATA and failures are cached briefly (RFC 2308 negative caching, clamped short). */
+export const NEGATIVE_TTL_SECONDS = 5;
+/** Bounds the memory one Tunnel DO spends on names; the oldest entry goes first. */
+export const MAX_ENTRIES = 10_000;
+
+/** The record types asked for every hostname, in the order their addresses are tried. */
+export const RECORD_TYPES: readonly DnsRecordType[] = ["A", "AAAA"];
+
+/** Cache counters, reported by the Tunnel DO's `vpcStats()`. */
+export interface DnsCacheStats {
+  hits: number;
+  misses: number;
+  /** Questions actually sent to a connector (misses minus deduplicated ones). */
+  questions: number;
+  entries: number;
+}
+
+/** Why a hostname has no address to connect to. */
+export class DnsFailure extends Error {
+  readonly status: DnsStatus;
+  constructor(hostname: string, status: DnsStatus) {
+    super(
+      status === "nxdomain"
+        ? `DNS lookup of ${hostname} failed: NXDOMAIN (no such name in the tunnel's network)`
+        : status === "nodata" || status === "ok"
+          ? `DNS lookup of ${hostname} returned no A or AAAA records`
+          : `DNS lookup of ${hostname} failed: ${status.toUpperCase()}`,
+    );
+    this.name = "DnsFailure";
+    this.status = status;
+  }
+}
+
+interface Entry {
+  lookup: DnsLookup;
+  expiresAt: number;
+}
+
+/**
+ * The Tunnel DO's DNS cache: one entry per (hostname, resolvers, record type) with the answer's
+ * TTL clamped to [MIN, MAX], negative answers for NEGATIVE_TTL_SECONDS, and concurrent misses for
+ * the same key sharing one question. It lives in memory: hibernation empties it, which only costs
+ * one more question per name.
+ */
+export class DnsCache {
+  readonly #entries = new Map<string, Entry>();
+  readonly #inFlight = new Map<string, Promise<DnsLookup>>();
+  readonly #now: () => number;
+  #hits = 0;
+  #misses = 0;
+  #questions = 0;
+
+  constructor(now: () => number = Date.now) {
+    this.#now = now;
+  }
+
+  /**
+   * The addresses of `hostname`, IPv4 first, asking `ask` for each record type that is not
+   * cached. Throws {@link DnsFailure} when neither type has an address; rejects as `ask` does.
+   */
+  async resolve(hostname: string, resolverIps: readonly string[], ask: DnsAsk): Promise<string[]> {
+    const name = hostname.toLowerCase();
+    const scope = `${name}|${resolverIps.join(",")}`;
+    const lookups = await Promise.all(
+      RECORD_TYPES.map((type) => this.#lookup(scope, name, type, ask)),
+    );
+    const addresses = lookups.flatMap((lookup) => (lookup.status === "ok" ? lookup.addresses : []));
+    if (addresses.length > 0) return addresses;
+    // NXDOMAIN for either type means the name does not exist; otherwise report the A answer's status.
+    const nxdomain = lookups.some((lookup) => lookup.status === "nxdomain");
+    throw new DnsFailure(hostname, nxdomain ? "nxdomain" : (lookups[0]?.status ?? "nodata"));
+  }
+
+  /** Counters for metrics. */
+  stats(): DnsCacheStats {
+    return {
+      hits: this.#hits,
+      misses: this.#misses,
+      questions: this.#questions,
+      entries: this.#entries.size,
+    };
+  }
+
+  async #lookup(
+    scope: string,
+    hostname: string,
+    type: DnsRecordType,
+    ask: DnsAsk,
+  ): Promise<DnsLookup> {
+    const key = `${scope}|${type}`;
+    const cached = this.#entries.get(key);
+    if (cached && cached.expiresAt > this.#now()) {
+      this.#hits++;
+      return cached.lookup;
+    }
+    this.#misses++;
+    const pending = this.#inFlight.get(key);
+    if (pending) return pending;
+    this.#questions++;
+    const question = ask(hostname, type)
+      .then((lookup) => {
+        this.#store(key, lookup);
+        return lookup;
+      })
+      .finally(() => this.#inFlight.delete(key));
+    this.#inFlight.set(key, question);
+    return question;
+  }
+
+  #store(key: string, lookup: DnsLookup): void {
+    const positive = lookup.status === "ok" && lookup.addresses.length > 0;
+    const ttlSeconds = positive
+      ? Math.min(MAX_TTL_SECONDS, Math.max(MIN_TTL_SECONDS, lookup.ttlSeconds))
+      : NEGATIVE_TTL_SECONDS;
+    this.#entries.delete(key);
+    if (this.#entries.size >= MAX_ENTRIES) {
+      const oldest = this.#entries.keys().next().value;
+      if (oldest !== undefined) this.#entries.delete(oldest);
+    }
+    this.#entries.set(key, { lookup, expiresAt: this.#now() + ttlSeconds * 1000 });
+  }
+}
