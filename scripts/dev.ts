@@ -7,6 +7,7 @@ import { spawn } from "node:child_process";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { REPO_ROOT, startLocalEdge } from "@burrow/local-edge";
+import { DEFAULT_REAP_CONTROL_PORT, startReaperCron } from "./reaper-cron";
 
 const { values } = parseArgs({
   args: process.argv.slice(2).filter((arg) => arg !== "--"),
@@ -30,6 +31,10 @@ const edge = await startLocalEdge({
 });
 log(`Workers running: ${edge.workers.join(", ")}`);
 log(`edge on ${edge.url.href} — mint with: curl -X POST ${edge.url.href}tunnel`);
+const stopReaperCron = await startReaperCron(edge, {
+  controlPort: Number(process.env.REAP_CONTROL_PORT ?? DEFAULT_REAP_CONTROL_PORT),
+  log,
+});
 
 let connector: ReturnType<typeof spawn> | null = null;
 if (values.connector) {
@@ -55,6 +60,7 @@ async function shutdown(code: number): Promise<void> {
   if (stopping) return;
   stopping = true;
   connector?.kill("SIGTERM");
+  await stopReaperCron();
   await edge.dispose();
   process.exit(code);
 }

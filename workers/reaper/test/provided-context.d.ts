@@ -1,0 +1,8 @@
+import "vitest";
+
+declare module "vitest" {
+  interface ProvidedContext {
+    /** Base URL of the fake Cloudflare API (fake-zone-api.ts), e.g. http://127.0.0.1:1234/client/v4. */
+    zoneApiBase: string;
+  }
+}
