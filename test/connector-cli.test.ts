@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startConnector, stopAllConnectors } from "./harness/connector";
 import { startEdge, type TestEdge } from "./harness/edge";
 import { deterministicSha256, type Origin, startOrigin } from "./harness/origin";
-import { openRequest, readBody, visit, visitorAgent } from "./harness/visitor";
+import { openRequest, readBody, visit, visitEventually, visitorAgent } from "./harness/visitor";
 
 describe("the burrow connector process", () => {
   let edge: TestEdge;
@@ -68,7 +68,7 @@ describe("the burrow connector process", () => {
     expect(await connector.exited).toEqual({ code: 143, signal: null });
 
     // The tunnel has no connector left.
-    const after = await visit({ port: edge.port, hostname: connector.hostname });
+    const after = await visitEventually({ port: edge.port, hostname: connector.hostname }, 530);
     expect(after.status).toBe(530);
   });
 

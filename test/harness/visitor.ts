@@ -95,3 +95,20 @@ export function openWebSocket(port: number, hostname: string, path = "/"): Promi
     });
   });
 }
+
+/**
+ * Visits until the answer has status `wanted` (bounded: 20 tries, 100 ms apart) and returns the
+ * last answer. The Tunnel DO learns that a connector's socket closed asynchronously, so a visit
+ * racing that close can still be routed to the dying connection and answer 502 once.
+ */
+export async function visitEventually(
+  request: VisitorRequest,
+  wanted: number,
+): Promise<VisitorResponse> {
+  let response = await visit(request);
+  for (let attempt = 1; attempt < 20 && response.status !== wanted; attempt++) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    response = await visit(request);
+  }
+  return response;
+}

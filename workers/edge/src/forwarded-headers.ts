@@ -76,3 +76,9 @@ export function headersForVisitor(headers: Header[]): Headers {
   }
   return out;
 }
+
+/** The Content-Length an origin declared, when it is a usable number; null for chunked bodies. */
+export function contentLengthOf(headers: Headers): number | null {
+  const declared = headers.get("content-length");
+  return declared !== null && /^\d{1,15}$/.test(declared) ? Number(declared) : null;
+}

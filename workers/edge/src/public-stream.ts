@@ -11,6 +11,49 @@ import {
 /** The origin's answer head, as the connector sent it. */
 export type ResponseHead = Extract<FrameBody, { kind: "responseHead" }>;
 
+/** How long an upload may sit idle with coalesced bytes pending before they are sent anyway. */
+const UPLOAD_FLUSH_IDLE_MS = 2;
+
+/** Small reads gathered into one frame-sized piece. */
+class ChunkBuffer {
+  #chunks: Uint8Array[] = [];
+  bytes = 0;
+
+  push(chunk: Uint8Array): void {
+    this.#chunks.push(chunk);
+    this.bytes += chunk.byteLength;
+  }
+
+  /** Everything gathered, as one array (no copy when there is a single chunk). */
+  take(): Uint8Array {
+    const chunks = this.#chunks;
+    const joined = chunks.length === 1 ? chunks[0]! : new Uint8Array(this.bytes);
+    if (chunks.length > 1) {
+      let offset = 0;
+      for (const chunk of chunks) {
+        joined.set(chunk, offset);
+        offset += chunk.byteLength;
+      }
+    }
+    this.#chunks = [];
+    this.bytes = 0;
+    return joined;
+  }
+}
+
+/** `promise`'s value if it settles within `ms`, else null (the promise keeps running). */
+async function settledWithin<T>(promise: Promise<T>, ms: number): Promise<T | null> {
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  const idle = new Promise<null>((resolve) => {
+    timer = setTimeout(() => resolve(null), ms);
+  });
+  try {
+    return await Promise.race([promise, idle]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Why a stream ended badly; `beforeHead` failures become a 502 page, later ones abort the body. */
 export class StreamFailure extends Error {
   readonly code: ResetCode;
@@ -34,8 +77,9 @@ export class PublicStream {
   readonly #onDone: () => void;
   #resolveHead!: (head: ResponseHead) => void;
   #rejectHead!: (error: StreamFailure) => void;
+  /** Chunks that arrived before the DO built the response body. */
   #queue: Uint8Array[] = [];
-  #wake: (() => void) | null = null;
+  #writer: WritableStreamDefaultWriter<Uint8Array> | null = null;
   #ended = false;
   #failure: StreamFailure | null = null;
   #done = false;
@@ -64,25 +108,37 @@ export class PublicStream {
     }
   }
 
-  /** Streams the visitor's body to the connector within the peer's window, then `end`. */
+  /**
+   * Streams the visitor's body to the connector within the peer's window, then `end`. workerd
+   * hands request bodies over in ~4 KiB reads and every frame has a fixed cost, so reads are
+   * coalesced up to MAX_DATA_CHUNK_BYTES; whatever is pending goes out as soon as the visitor
+   * pauses for a moment, so a slowly streamed upload is not held back.
+   */
   async pumpRequestBody(body: ReadableStream<Uint8Array>, maxBytes: number): Promise<void> {
     const reader = body.getReader();
+    const pending = new ChunkBuffer();
     let total = 0;
     try {
+      let next = reader.read();
       for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        total += value.byteLength;
+        let result =
+          pending.bytes > 0 ? await settledWithin(next, UPLOAD_FLUSH_IDLE_MS) : await next;
+        if (result === null) {
+          if (!(await this.#sendData(pending.take()))) return;
+          result = await next;
+        }
+        if (result.done) break;
+        next = reader.read();
+        total += result.value.byteLength;
         if (total > maxBytes) {
           this.reset(ResetCode.tooLarge, "request body too large");
           return;
         }
-        for (let offset = 0; offset < value.byteLength; offset += MAX_DATA_CHUNK_BYTES) {
-          const chunk = value.subarray(offset, offset + MAX_DATA_CHUNK_BYTES);
-          if (!(await this.#sendWindow.take(chunk.byteLength))) return;
-          if (!this.send({ kind: "data", bytes: chunk })) return;
-        }
+        pending.push(result.value);
+        if (pending.bytes >= MAX_DATA_CHUNK_BYTES && !(await this.#sendData(pending.take())))
+          return;
       }
+      if (pending.bytes > 0 && !(await this.#sendData(pending.take()))) return;
       if (!this.#done) this.send({ kind: "end" });
     } catch {
       // The visitor went away mid-upload: tell the connector so the origin sees an aborted body.
@@ -92,33 +148,32 @@ export class PublicStream {
     }
   }
 
-  /** The response body: pulled by the runtime as the visitor reads, granting credit as it goes. */
-  responseBody(): ReadableStream<Uint8Array> {
-    return new ReadableStream<Uint8Array>(
-      {
-        pull: async (controller) => {
-          while (this.#queue.length === 0 && !this.#ended && !this.#failure) {
-            await new Promise<void>((resolve) => {
-              this.#wake = resolve;
-            });
-          }
-          const chunk = this.#queue.shift();
-          if (chunk) {
-            controller.enqueue(chunk);
-            const grant = this.#receiveWindow.drained(chunk.byteLength);
-            if (grant > 0 && !this.#ended) this.send({ kind: "windowUpdate", bytes: grant });
-          } else if (this.#failure) {
-            controller.error(this.#failure);
-            this.#finish();
-          } else {
-            controller.close();
-            this.#finish();
-          }
-        },
-        cancel: () => this.reset(ResetCode.cancelled, "visitor closed the response"),
-      },
-      { highWaterMark: 0 },
-    );
+  /** Sends `bytes` as data frames within the window; false once the stream is gone. */
+  async #sendData(bytes: Uint8Array): Promise<boolean> {
+    for (let offset = 0; offset < bytes.byteLength; offset += MAX_DATA_CHUNK_BYTES) {
+      const chunk = bytes.subarray(offset, offset + MAX_DATA_CHUNK_BYTES);
+      if (!(await this.#sendWindow.take(chunk.byteLength))) return false;
+      if (!this.send({ kind: "data", bytes: chunk })) return false;
+    }
+    return true;
+  }
+
+  /**
+   * The response body. Chunks go into a native identity stream, whose write() settles once the
+   * visitor's connection took the chunk; only then is the window re-opened, so the DO holds at
+   * most one window per stream. With a declared length it is a FixedLengthStream, so a body cut
+   * short by a dying connector aborts the visitor's connection instead of ending cleanly.
+   */
+  responseBody(declaredLength: number | null): ReadableStream<Uint8Array> {
+    const { readable, writable } =
+      declaredLength === null
+        ? new IdentityTransformStream()
+        : new FixedLengthStream(declaredLength);
+    this.#writer = writable.getWriter();
+    for (const chunk of this.#queue.splice(0)) this.#write(chunk);
+    if (this.#failure) this.#abortBody(this.#failure);
+    else if (this.#ended) this.#closeBody();
+    return readable;
   }
 
   /** Relays a visitor WebSocket accepted by the DO; messages travel as frames on this stream. */
@@ -152,12 +207,12 @@ export class PublicStream {
         return true;
       case "data":
         if (!this.#receiveWindow.received(frame.bytes.byteLength)) return false;
-        this.#queue.push(frame.bytes);
-        this.#wakeReader();
+        if (this.#writer) this.#write(frame.bytes);
+        else this.#queue.push(frame.bytes);
         return true;
       case "end":
         this.#ended = true;
-        this.#wakeReader();
+        if (this.#writer) this.#closeBody();
         return true;
       case "windowUpdate":
         this.#sendWindow.grant(frame.bytes);
@@ -191,23 +246,43 @@ export class PublicStream {
 
   /** Ends the stream locally with `failure` (the connector already knows or is gone). */
   fail(failure: StreamFailure): void {
-    if (this.#done) return;
+    // After `end` the whole body is here; the visitor may still be reading it, and a connector
+    // that exits now (a graceful drain) must not cut it off.
+    if (this.#done || (this.#ended && !this.#visitorSocket)) return;
     this.#failure = failure;
     this.#rejectHead(failure);
     this.#sendWindow.close();
-    this.#wakeReader();
+    if (this.#writer) this.#abortBody(failure);
     if (this.#visitorSocket) {
       closeQuietly(this.#visitorSocket, 1011, "tunnel stream failed");
       this.#finish();
     }
-    // A body nobody reads would keep the entry forever; the pull loop finishes it otherwise.
-    if (this.#queue.length === 0) this.#finish();
+    // Without a body writer nobody will read what is queued; drop it with the stream.
+    if (!this.#writer) this.#finish();
   }
 
-  #wakeReader(): void {
-    const wake = this.#wake;
-    this.#wake = null;
-    wake?.();
+  #write(chunk: Uint8Array): void {
+    const writer = this.#writer!;
+    writer.write(chunk).then(
+      () => {
+        const grant = this.#receiveWindow.drained(chunk.byteLength);
+        if (grant > 0 && !this.#ended && !this.#done)
+          this.send({ kind: "windowUpdate", bytes: grant });
+      },
+      () => this.reset(ResetCode.cancelled, "visitor closed the response"),
+    );
+  }
+
+  #closeBody(): void {
+    this.#writer!.close().then(
+      () => this.#finish(),
+      () => this.#finish(),
+    );
+  }
+
+  #abortBody(failure: StreamFailure): void {
+    this.#writer!.abort(failure).catch(() => {});
+    this.#finish();
   }
 
   #finish(): void {

@@ -4,7 +4,7 @@ import { decodeFrame, encodeFrame, type Frame, ResetCode } from "@burrow/wire";
 import { CONNECT_HEADERS, CONNECTOR_TAG, type ConnectionRecord, connectionOf } from "./connection";
 import { DnsCache, type DnsCacheStats } from "./dns-cache";
 import { publicError } from "./error-page";
-import { headersForOrigin, headersForVisitor } from "./forwarded-headers";
+import { contentLengthOf, headersForOrigin, headersForVisitor } from "./forwarded-headers";
 import { PublicStream, StreamFailure } from "./public-stream";
 import {
   fetchVpcService,
@@ -269,7 +269,7 @@ export class Tunnel extends DurableObject<Env> {
     const bodyless =
       request.method === "HEAD" || head.status === 204 || head.status === 304 || head.status < 200;
     if (bodyless) stream.finishWithoutBody();
-    const body = bodyless ? null : withDeclaredLength(stream.responseBody(), responseHeaders);
+    const body = bodyless ? null : stream.responseBody(contentLengthOf(responseHeaders));
     return new Response(body, {
       status: head.status < 200 ? 502 : head.status,
       statusText: head.statusText,
@@ -370,21 +370,4 @@ export class Tunnel extends DurableObject<Env> {
     const others = this.#liveSockets().filter((other) => other !== socket);
     if (others.length === 0) await markDisconnected(this.env.DB, record.tunnelId, Date.now());
   }
-}
-
-/**
- * workerd sends a plain ReadableStream chunked and drops its Content-Length; when that stream
- * errors (the connector died mid-body) the visitor still gets a clean last chunk. Piping through a
- * FixedLengthStream keeps the origin's declared length, so a truncated body aborts the connection.
- */
-function withDeclaredLength(
-  body: ReadableStream<Uint8Array>,
-  headers: Headers,
-): ReadableStream<Uint8Array> {
-  const declared = headers.get("content-length");
-  if (declared === null || !/^\d{1,15}$/.test(declared)) return body;
-  const fixed = new FixedLengthStream(Number(declared));
-  // A failed pipe errors the readable side, which is what the visitor must see; nothing to log.
-  body.pipeTo(fixed.writable).catch(() => {});
-  return fixed.readable;
 }

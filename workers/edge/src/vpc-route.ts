@@ -1,6 +1,11 @@
 import { type DnsRecordType, encodeFrame, type Frame, type Header, ResetCode } from "@burrow/wire";
 import type { DnsCache, DnsLookup } from "./dns-cache";
-import { HOP_BY_HOP, headersForVisitor, INTERNAL_HEADER_PREFIX } from "./forwarded-headers";
+import {
+  contentLengthOf,
+  HOP_BY_HOP,
+  headersForVisitor,
+  INTERNAL_HEADER_PREFIX,
+} from "./forwarded-headers";
 import { PublicStream, StreamFailure } from "./public-stream";
 
 /** The hello feature a connector announces when it was started with `--vpc`. */
@@ -122,10 +127,11 @@ export async function fetchVpcService(
     if (head.status < 200 || head.status > 599) {
       throw fail(`the origin answered with unsupported status ${head.status}`);
     }
-    return new Response(bodyless ? null : stream.responseBody(), {
+    const responseHeaders = headersForVisitor(head.headers);
+    return new Response(bodyless ? null : stream.responseBody(contentLengthOf(responseHeaders)), {
       status: head.status,
       statusText: head.statusText,
-      headers: headersForVisitor(head.headers),
+      headers: responseHeaders,
       encodeBody: "manual",
     });
   }
