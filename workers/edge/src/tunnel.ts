@@ -55,6 +55,7 @@ export class Tunnel extends DurableObject<Env> {
   #roundRobin = 0;
   // Close and error can both fire for one socket; its disconnect is recorded once.
   readonly #disconnectRecorded = new WeakSet<WebSocket>();
+  #presenceWrites: Promise<unknown> = Promise.resolve();
   // #connect awaits D1 before accepting; `reap` must not claim the tunnel in that window.
   #connectsInFlight = 0;
   // Set by `erase`; the hostname cache in the edge may still send visitors here for seconds.
@@ -176,32 +177,35 @@ export class Tunnel extends DurableObject<Env> {
     const now = Date.now();
     // The first connection flips D1 to "connected". markConnected refuses a deleted tunnel, which
     // is how a connector racing the reaper is turned away instead of attaching to a dead tunnel.
+    // The count stays raised until the socket is accepted, so neither `reap` nor a disconnect
+    // recorded meanwhile mistakes this tunnel for idle.
     this.#connectsInFlight++;
     try {
-      if (live.length === 0 && !(await markConnected(this.env.DB, tunnelId, now))) {
-        return Response.json({ error: "tunnel deleted" }, { status: 410 });
+      if (live.length === 0) {
+        const accepted = await this.#writePresence(() => markConnected(this.env.DB, tunnelId, now));
+        if (!accepted) return Response.json({ error: "tunnel deleted" }, { status: 410 });
       }
+      this.ctx.storage.kv.put(LAST_ACTIVE_AT_KEY, now);
+      const record: ConnectionRecord = {
+        tunnelId,
+        connectionId: crypto.randomUUID(),
+        connectorId: header(CONNECT_HEADERS.connectorId),
+        version: header(CONNECT_HEADERS.version),
+        arch: header(CONNECT_HEADERS.arch),
+        connIndex: Number(header(CONNECT_HEADERS.connIndex)) || 0,
+        originIp: header(CONNECT_HEADERS.originIp),
+        colo: header(CONNECT_HEADERS.colo) || "local",
+        openedAt: now,
+        features: [],
+        draining: false,
+      };
+      const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
+      this.ctx.acceptWebSocket(server, [CONNECTOR_TAG]);
+      server.serializeAttachment(record);
+      return new Response(null, { status: 101, webSocket: client });
     } finally {
       this.#connectsInFlight--;
     }
-    this.ctx.storage.kv.put(LAST_ACTIVE_AT_KEY, now);
-    const record: ConnectionRecord = {
-      tunnelId,
-      connectionId: crypto.randomUUID(),
-      connectorId: header(CONNECT_HEADERS.connectorId),
-      version: header(CONNECT_HEADERS.version),
-      arch: header(CONNECT_HEADERS.arch),
-      connIndex: Number(header(CONNECT_HEADERS.connIndex)) || 0,
-      originIp: header(CONNECT_HEADERS.originIp),
-      colo: header(CONNECT_HEADERS.colo) || "local",
-      openedAt: now,
-      features: [],
-      draining: false,
-    };
-    const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
-    this.ctx.acceptWebSocket(server, [CONNECTOR_TAG]);
-    server.serializeAttachment(record);
-    return new Response(null, { status: 101, webSocket: client });
   }
 
   async #forward(request: Request): Promise<Response> {
@@ -367,7 +371,22 @@ export class Tunnel extends DurableObject<Env> {
     if (!record || this.#disconnectRecorded.has(socket) || this.#erased) return;
     this.#disconnectRecorded.add(socket);
     this.ctx.storage.kv.put(LAST_ACTIVE_AT_KEY, Date.now());
-    const others = this.#liveSockets().filter((other) => other !== socket);
-    if (others.length === 0) await markDisconnected(this.env.DB, record.tunnelId, Date.now());
+    await this.#writePresence(async () => {
+      // Decided when the write runs, not when it was queued: a connector may have attached since.
+      const stillLive = this.#liveSockets().some((other) => !this.#disconnectRecorded.has(other));
+      if (stillLive || this.#connectsInFlight > 0) return;
+      await markDisconnected(this.env.DB, record.tunnelId, Date.now());
+    });
+  }
+
+  /**
+   * Runs D1 presence writes (connected / disconnected) one at a time. Two D1 writes started
+   * back to back can land in either order, which once left D1 saying "idle" under a live
+   * connector; queued, they land in the order the DO saw the events.
+   */
+  #writePresence<T>(write: () => Promise<T>): Promise<T> {
+    const run = this.#presenceWrites.then(write, write);
+    this.#presenceWrites = run.catch(() => undefined);
+    return run;
   }
 }
