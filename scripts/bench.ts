@@ -10,7 +10,7 @@ import { REPO_ROOT, startLocalEdge } from "@burrow/local-edge";
 import { benchWire } from "../packages/wire/src/codec-bench";
 import { startBenchOrigin } from "./bench/bench-origin";
 import { HttpTarget } from "./bench/http-target";
-import { peakRssMiB, percentile, round, runLoad } from "./bench/measure";
+import { peakRssMiB, percentile, round, rssGrowthDuring, runLoad } from "./bench/measure";
 
 const MiB = 1024 * 1024;
 const results: Record<string, number> = {};
@@ -191,6 +191,48 @@ async function benchTunnel(): Promise<void> {
       throughput.direct!.up,
       throughput.tunnel!.up,
       "upload_100mib_mibps",
+    );
+
+    // Flow control bounds what a stream holds: a 1 GiB transfer must not grow either process by
+    // more than a few MiB (the window is 1 MiB per stream). RSS also moves with GC, so this is a
+    // ceiling, not an exact count.
+    const workerdPid = (await workerdPids())[0] ?? 0;
+    const GiB = 1024 * MiB;
+    const connectorPid = connector.process.pid ?? 0;
+    let connectorGrowth = 0;
+    const workerdDown = await rssGrowthDuring(workerdPid, async () => {
+      connectorGrowth = await rssGrowthDuring(connectorPid, () => tunnel.get(`/bytes?n=${GiB}`));
+    });
+    record(
+      "1 GiB download: connector RSS growth",
+      "MiB",
+      null,
+      connectorGrowth,
+      "gib_download_connector_rss_growth_mib",
+    );
+    record(
+      "1 GiB download: workerd RSS growth",
+      "MiB",
+      null,
+      workerdDown,
+      "gib_download_workerd_rss_growth_mib",
+    );
+    const workerdUp = await rssGrowthDuring(workerdPid, async () => {
+      connectorGrowth = await rssGrowthDuring(connectorPid, () => tunnel.upload("/upload", GiB));
+    });
+    record(
+      "1 GiB upload: connector RSS growth",
+      "MiB",
+      null,
+      connectorGrowth,
+      "gib_upload_connector_rss_growth_mib",
+    );
+    record(
+      "1 GiB upload: workerd RSS growth",
+      "MiB",
+      null,
+      workerdUp,
+      "gib_upload_workerd_rss_growth_mib",
     );
 
     const wsDirect = await direct.webSocketRoundTrips(300);

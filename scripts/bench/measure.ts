@@ -41,3 +41,34 @@ export function round(value: number): number {
   if (!Number.isFinite(value)) return value;
   return Number(value.toPrecision(3));
 }
+
+/** Current resident set size of a process in MiB, from Linux's VmRSS. */
+export async function rssMiB(pid: number): Promise<number> {
+  const { readFile } = await import("node:fs/promises");
+  const status = await readFile(`/proc/${pid}/status`, "utf8").catch(() => "");
+  const match = /VmRSS:\s+(\d+) kB/.exec(status);
+  return match ? Number(match[1]) / 1024 : Number.NaN;
+}
+
+/**
+ * Samples a process's RSS every 100 ms while `work` runs and returns how far it rose above the
+ * level it had when the work started, in MiB: what the work held in memory at its peak.
+ */
+export async function rssGrowthDuring(pid: number, work: () => Promise<unknown>): Promise<number> {
+  const baseline = await rssMiB(pid);
+  let peak = baseline;
+  let running = true;
+  const sampler = (async () => {
+    while (running) {
+      peak = Math.max(peak, await rssMiB(pid));
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  })();
+  try {
+    await work();
+  } finally {
+    running = false;
+    await sampler;
+  }
+  return peak - baseline;
+}
