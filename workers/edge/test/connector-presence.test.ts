@@ -1,5 +1,5 @@
-import { createTunnel, getTunnel, hashSecret } from "@burrow/registry";
 import { env, exports } from "cloudflare:workers";
+import { createTunnel, getTunnel, hashSecret } from "@burrow/registry";
 import { describe, expect, it } from "vitest";
 
 /** A quick tunnel written straight to D1, with the secret a connector would present. */
