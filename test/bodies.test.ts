@@ -1,40 +1,19 @@
 import { createHash } from "node:crypto";
 import { Readable } from "node:stream";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { type Connector, startConnector, stopAllConnectors } from "./harness/connector";
-import { startEdge, type TestEdge } from "./harness/edge";
-import {
-  deterministicChunks,
-  deterministicSha256,
-  type Origin,
-  startOrigin,
-} from "./harness/origin";
-import { openRequest, visit, visitorAgent } from "./harness/visitor";
+import { describe, expect, it } from "vitest";
+import { deterministicChunks, deterministicSha256 } from "./harness/origin";
+import { useTunnelStack } from "./harness/stack";
+import { openRequest, visit } from "./harness/visitor";
 
 const FIFTY_MIB = 50 * 1024 * 1024;
 
 describe("large bodies through a quick tunnel", () => {
-  let edge: TestEdge;
-  let origin: Origin;
-  let connector: Connector;
-
-  beforeAll(async () => {
-    edge = await startEdge();
-    origin = await startOrigin();
-    connector = await startConnector({ edge: edge.url, origin: origin.url });
-  });
-  afterEach(() => origin.release());
-  afterAll(async () => {
-    await stopAllConnectors();
-    await origin?.close();
-    visitorAgent.destroy();
-    await edge?.dispose();
-  });
+  const stack = useTunnelStack({ connector: true });
 
   it("streams a 50 MiB download intact", async () => {
     const response = await openRequest({
-      port: edge.port,
-      hostname: connector.hostname,
+      port: stack.edge.port,
+      hostname: stack.connector.hostname,
       path: `/bytes?n=${FIFTY_MIB}&seed=7`,
     });
     expect(response.statusCode).toBe(200);
@@ -53,8 +32,8 @@ describe("large bodies through a quick tunnel", () => {
 
   it("streams a 50 MiB upload intact", async () => {
     const response = await visit({
-      port: edge.port,
-      hostname: connector.hostname,
+      port: stack.edge.port,
+      hostname: stack.connector.hostname,
       method: "POST",
       path: "/upload",
       headers: { "content-type": "application/octet-stream", "content-length": FIFTY_MIB },
@@ -69,8 +48,8 @@ describe("large bodies through a quick tunnel", () => {
 
   it("streams a chunked 50 MiB upload (no content-length) intact", async () => {
     const response = await visit({
-      port: edge.port,
-      hostname: connector.hostname,
+      port: stack.edge.port,
+      hostname: stack.connector.hostname,
       method: "POST",
       path: "/upload",
       headers: { "content-type": "application/octet-stream" },

@@ -1,31 +1,15 @@
 import { createHash } from "node:crypto";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { startConnector, stopAllConnectors } from "./harness/connector";
-import { startEdge, type TestEdge } from "./harness/edge";
-import { deterministicSha256, type Origin, startOrigin } from "./harness/origin";
-import { openRequest, readBody, visit, visitEventually, visitorAgent } from "./harness/visitor";
+import { describe, expect, it } from "vitest";
+import { startConnector } from "./harness/connector";
+import { deterministicSha256 } from "./harness/origin";
+import { useTunnelStack } from "./harness/stack";
+import { openRequest, readBody, visit, visitEventually } from "./harness/visitor";
 
 describe("the burrow connector process", () => {
-  let edge: TestEdge;
-  let origin: Origin;
-
-  beforeAll(async () => {
-    edge = await startEdge();
-    origin = await startOrigin();
-  });
-  afterEach(async () => {
-    await stopAllConnectors();
-    origin.release();
-    origin.hold();
-  });
-  afterAll(async () => {
-    await origin?.close();
-    visitorAgent.destroy();
-    await edge?.dispose();
-  });
+  const stack = useTunnelStack({ connector: false });
 
   it("serves /ready, /quicktunnel and /metrics on its --metrics address", async () => {
-    const connector = await startConnector({ edge: edge.url, origin: origin.url });
+    const connector = await startConnector({ edge: stack.edge.url, origin: stack.origin.url });
 
     const ready = await fetch(new URL("/ready", connector.metricsUrl));
     expect(ready.status).toBe(200);
@@ -36,8 +20,13 @@ describe("the burrow connector process", () => {
 
     for (let i = 0; i < 3; i++) {
       expect(
-        (await visit({ port: edge.port, hostname: connector.hostname, path: "/echo-headers" }))
-          .status,
+        (
+          await visit({
+            port: stack.edge.port,
+            hostname: connector.hostname,
+            path: "/echo-headers",
+          })
+        ).status,
       ).toBe(200);
     }
     const metrics = await fetch(new URL("/metrics", connector.metricsUrl));
@@ -50,9 +39,9 @@ describe("the burrow connector process", () => {
   });
 
   it("finishes an in-flight request after SIGTERM, then exits with 143", async () => {
-    const connector = await startConnector({ edge: edge.url, origin: origin.url });
-    const slow = visit({ port: edge.port, hostname: connector.hostname, path: "/slow" });
-    await origin.waitForSlowHeld(1);
+    const connector = await startConnector({ edge: stack.edge.url, origin: stack.origin.url });
+    const slow = visit({ port: stack.edge.port, hostname: connector.hostname, path: "/slow" });
+    await stack.origin.waitForSlowHeld(1);
 
     connector.process.kill("SIGTERM");
     await connector.waitForLog(/SIGTERM: finishing in-flight requests/);
@@ -61,22 +50,25 @@ describe("the burrow connector process", () => {
     const metrics = await (await fetch(new URL("/metrics", connector.metricsUrl))).text();
     expect(metrics).toMatch(/^burrow_tunnel_requests_in_flight 1$/m);
 
-    origin.release();
+    stack.origin.release();
     const response = await slow;
     expect(response.status).toBe(200);
     expect(response.body.toString("utf8")).toBe("done");
     expect(await connector.exited).toEqual({ code: 143, signal: null });
 
     // The tunnel has no connector left.
-    const after = await visitEventually({ port: edge.port, hostname: connector.hostname }, 530);
+    const after = await visitEventually(
+      { port: stack.edge.port, hostname: connector.hostname },
+      530,
+    );
     expect(after.status).toBe(530);
   });
 
   it("delivers a response the connector finished before exiting, to a visitor still reading it", async () => {
-    const connector = await startConnector({ edge: edge.url, origin: origin.url });
+    const connector = await startConnector({ edge: stack.edge.url, origin: stack.origin.url });
     const size = 4 * 1024 * 1024;
     const response = await openRequest({
-      port: edge.port,
+      port: stack.edge.port,
       hostname: connector.hostname,
       path: `/bytes?n=${size}&seed=5`,
     });
@@ -93,9 +85,9 @@ describe("the burrow connector process", () => {
   });
 
   it("exits at once on a second signal, failing the request it was draining", async () => {
-    const connector = await startConnector({ edge: edge.url, origin: origin.url });
-    const slow = visit({ port: edge.port, hostname: connector.hostname, path: "/slow" });
-    await origin.waitForSlowHeld(1);
+    const connector = await startConnector({ edge: stack.edge.url, origin: stack.origin.url });
+    const slow = visit({ port: stack.edge.port, hostname: connector.hostname, path: "/slow" });
+    await stack.origin.waitForSlowHeld(1);
 
     connector.process.kill("SIGTERM");
     await connector.waitForLog(/SIGTERM: finishing in-flight requests/);
@@ -110,7 +102,7 @@ describe("the burrow connector process", () => {
   });
 
   it("exits with 130 on SIGINT when idle", async () => {
-    const connector = await startConnector({ edge: edge.url, origin: origin.url });
+    const connector = await startConnector({ edge: stack.edge.url, origin: stack.origin.url });
     connector.process.kill("SIGINT");
     expect(await connector.exited).toEqual({ code: 130, signal: null });
   });

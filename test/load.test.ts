@@ -1,40 +1,21 @@
 import { createHash } from "node:crypto";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { type Connector, startConnector, stopAllConnectors } from "./harness/connector";
-import { startEdge, type TestEdge } from "./harness/edge";
-import { deterministicSha256, type Origin, startOrigin } from "./harness/origin";
-import { type VisitorResponse, visit, visitorAgent } from "./harness/visitor";
+import { describe, expect, it } from "vitest";
+import { deterministicSha256 } from "./harness/origin";
+import { useTunnelStack } from "./harness/stack";
+import { type VisitorResponse, visit } from "./harness/visitor";
 
 /** root wrangler.toml: QUICK_TUNNEL_MAX_IN_FLIGHT. */
 const QUICK_TUNNEL_MAX_IN_FLIGHT = 1_000;
 
 describe("a quick tunnel under load", () => {
-  let edge: TestEdge;
-  let origin: Origin;
-  let connector: Connector;
-
-  beforeAll(async () => {
-    edge = await startEdge();
-    origin = await startOrigin();
-    connector = await startConnector({ edge: edge.url, origin: origin.url });
-  });
-  afterEach(() => {
-    origin.release();
-    origin.hold();
-  });
-  afterAll(async () => {
-    await stopAllConnectors();
-    await origin?.close();
-    visitorAgent.destroy();
-    await edge?.dispose();
-  });
+  const stack = useTunnelStack({ connector: true });
 
   it("serves a burst of 1,000 concurrent requests", async () => {
     const responses = await Promise.all(
       Array.from({ length: QUICK_TUNNEL_MAX_IN_FLIGHT }, (_, i) =>
         visit({
-          port: edge.port,
-          hostname: connector.hostname,
+          port: stack.edge.port,
+          hostname: stack.connector.hostname,
           path: `/bytes?n=4096&seed=${i + 1}`,
         }),
       ),
@@ -51,14 +32,16 @@ describe("a quick tunnel under load", () => {
   it("answers 429 to request 1,001 while 1,000 are in flight, then serves again", async () => {
     const held: Array<Promise<VisitorResponse>> = [];
     for (let i = 0; i < QUICK_TUNNEL_MAX_IN_FLIGHT; i++) {
-      held.push(visit({ port: edge.port, hostname: connector.hostname, path: `/slow?i=${i}` }));
+      held.push(
+        visit({ port: stack.edge.port, hostname: stack.connector.hostname, path: `/slow?i=${i}` }),
+      );
     }
     // Every one of them has reached the origin, so the Tunnel DO counts 1,000 in flight.
-    await origin.waitForSlowHeld(QUICK_TUNNEL_MAX_IN_FLIGHT);
+    await stack.origin.waitForSlowHeld(QUICK_TUNNEL_MAX_IN_FLIGHT);
 
     const over = await visit({
-      port: edge.port,
-      hostname: connector.hostname,
+      port: stack.edge.port,
+      hostname: stack.connector.hostname,
       path: "/echo-headers",
       headers: { accept: "application/json" },
     });
@@ -66,7 +49,7 @@ describe("a quick tunnel under load", () => {
     expect(over.headers["x-burrow-error"]).toBe("1015");
     expect(over.headers["retry-after"]).toBe("1");
 
-    origin.release();
+    stack.origin.release();
     const responses = await Promise.all(held);
     expect(responses.filter((response) => response.status !== 200)).toEqual([]);
     expect(new Set(responses.map((response) => response.body.toString("utf8")))).toEqual(
@@ -75,8 +58,8 @@ describe("a quick tunnel under load", () => {
 
     // Finished requests free their slots.
     const after = await visit({
-      port: edge.port,
-      hostname: connector.hostname,
+      port: stack.edge.port,
+      hostname: stack.connector.hostname,
       path: "/echo-headers",
     });
     expect(after.status).toBe(200);

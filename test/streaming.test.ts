@@ -1,35 +1,15 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type WebSocket from "ws";
-import { type Connector, startConnector, stopAllConnectors } from "./harness/connector";
-import { startEdge, type TestEdge } from "./harness/edge";
-import { type Origin, startOrigin } from "./harness/origin";
-import { openRequest, openWebSocket, readBody, visitorAgent } from "./harness/visitor";
+import { useTunnelStack } from "./harness/stack";
+import { openRequest, openWebSocket, readBody } from "./harness/visitor";
 
 describe("streaming through a quick tunnel", () => {
-  let edge: TestEdge;
-  let origin: Origin;
-  let connector: Connector;
-
-  beforeAll(async () => {
-    edge = await startEdge();
-    origin = await startOrigin();
-    connector = await startConnector({ edge: edge.url, origin: origin.url });
-  });
-  afterEach(() => {
-    origin.release();
-    origin.hold();
-  });
-  afterAll(async () => {
-    await stopAllConnectors();
-    await origin?.close();
-    visitorAgent.destroy();
-    await edge?.dispose();
-  });
+  const stack = useTunnelStack({ connector: true });
 
   it("delivers the first server-sent event while the stream is still open", async () => {
     const response = await openRequest({
-      port: edge.port,
-      hostname: connector.hostname,
+      port: stack.edge.port,
+      hostname: stack.connector.hostname,
       path: "/sse?events=4",
       headers: { accept: "text/event-stream" },
     });
@@ -50,7 +30,7 @@ describe("streaming through a quick tunnel", () => {
     expect(await firstEvent).toBe("id: 1\ndata: first\n\n");
     expect(response.complete).toBe(false);
 
-    origin.release();
+    stack.origin.release();
     await ended;
     expect(received.match(/^data: .*$/gm)).toEqual([
       "data: first",
@@ -61,7 +41,7 @@ describe("streaming through a quick tunnel", () => {
   });
 
   it("echoes WebSocket text and binary messages and closes cleanly", async () => {
-    const socket = await openWebSocket(edge.port, connector.hostname, "/ws");
+    const socket = await openWebSocket(stack.edge.port, stack.connector.hostname, "/ws");
     const messages: Array<{ data: Buffer; binary: boolean }> = [];
     const nextMessage = () =>
       new Promise<{ data: Buffer; binary: boolean }>((resolve) =>
@@ -90,7 +70,9 @@ describe("streaming through a quick tunnel", () => {
 
   it("carries many WebSocket messages in order on concurrent sockets", async () => {
     const sockets = await Promise.all(
-      Array.from({ length: 5 }, () => openWebSocket(edge.port, connector.hostname, "/ws")),
+      Array.from({ length: 5 }, () =>
+        openWebSocket(stack.edge.port, stack.connector.hostname, "/ws"),
+      ),
     );
     try {
       const results = await Promise.all(
