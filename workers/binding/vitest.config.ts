@@ -73,7 +73,11 @@ export default defineConfig(async () => {
               compatibilityDate: COMPATIBILITY_DATE,
               d1Databases: { DB: DATABASE_ID },
               durableObjects: { TUNNEL: { className: "Tunnel", useSQLite: true } },
-              bindings: { ZONE: "localhost", QUICK_TUNNEL_MAX_IN_FLIGHT: "1000" },
+              bindings: {
+                ZONE: "localhost",
+                QUICK_TUNNEL_MAX_IN_FLIGHT: "1000",
+                MAX_REQUEST_BODY_BYTES: "4294967296",
+              },
               serviceBindings: { VPC_ADMIN: "burrow-binding" },
             },
             {

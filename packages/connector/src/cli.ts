@@ -47,6 +47,11 @@ const tunnel = defineCommand({
       type: "string",
       description: "DNS server(s) for VPC hostnames as ip[:port], instead of the system's",
     },
+    "vpc-ca-file": {
+      type: "string",
+      description:
+        "PEM file of CA certificates trusted for https VPC services, on top of Node's (and NODE_EXTRA_CA_CERTS)",
+    },
   },
   async run({ args }) {
     const edge = parseUrl(args.edge, "--edge");
@@ -61,7 +66,9 @@ const tunnel = defineCommand({
     const helloWorld = args["hello-world"] ? await startHelloWorld() : null;
     const origin = helloWorld?.url ?? parseUrl(args.url, "--url");
 
-    const vpc = args.vpc ? vpcOptionsFrom(args["vpc-allow"], args.resolver) : null;
+    const vpc = args.vpc
+      ? vpcOptionsFrom(args["vpc-allow"], args.resolver, args["vpc-ca-file"])
+      : null;
     const runner = new QuickTunnelRunner({
       edge,
       origin,

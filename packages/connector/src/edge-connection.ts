@@ -205,7 +205,7 @@ export class EdgeConnection {
     const stream = new OriginStream(head.streamId, head, {
       origin: this.#options.origin,
       agent: this.#options.agent,
-      vpc: this.#options.vpc?.networks ?? null,
+      vpc: this.#options.vpc ?? null,
       send: (frame) => this.#send(frame),
       onDone: (streamId, failed) => {
         this.#streams.delete(streamId);

@@ -1,7 +1,5 @@
 import http from "node:http";
 import https from "node:https";
-import net from "node:net";
-import tls from "node:tls";
 import {
   type Frame,
   type FrameBody,
@@ -13,7 +11,7 @@ import {
   type Target,
 } from "@burrow/wire";
 import WebSocket from "ws";
-import type { VpcNetworks } from "./vpc-networks";
+import type { VpcOptions } from "./vpc-networks";
 
 type RequestHead = Extract<FrameBody, { kind: "requestHead" }>;
 
@@ -35,8 +33,8 @@ export interface StreamContext {
   /** The origin every request of this tunnel goes to (`--url`). */
   origin: URL;
   agent: { http: http.Agent; https: https.Agent };
-  /** Set when the connector serves VPC services (`--vpc`): the networks targets may lie in. */
-  vpc?: VpcNetworks | null;
+  /** Set when the connector serves VPC services (`--vpc`): allowed networks and TLS settings. */
+  vpc?: Pick<VpcOptions, "networks" | "tls"> | null;
   send(frame: Frame): void;
   onDone(streamId: number, failed: boolean): void;
 }
@@ -72,7 +70,7 @@ export class OriginStream {
         ? "this connector does not serve VPC services (start it with --vpc)"
         : this.#head.websocket
           ? "WebSocket upgrades are not supported for VPC services"
-          : vpc.refusal(override);
+          : vpc.networks.refusal(override);
       if (refusal) {
         this.#fail(ResetCode.refused, refusal);
         return;
@@ -85,7 +83,7 @@ export class OriginStream {
         this.#fail(ResetCode.protocol, "VPC request URL is not absolute");
         return;
       }
-      this.#startHttp(requestUrl, override);
+      this.#startHttp(requestUrl, override, vpc);
       return;
     }
     const target = originUrlFor(this.#context.origin, this.#head.url);
@@ -137,35 +135,54 @@ export class OriginStream {
     this.#finish(true);
   }
 
-  /** Requests `target`, or with `override` the path of `target` from the override's address. */
-  #startHttp(target: URL, override: Target | null = null): void {
+  /**
+   * Requests `target`, or with `override` (VPC) the path of `target` from the override's address,
+   * with `vpc`'s TLS settings.
+   */
+  #startHttp(target: URL, override: Target | null = null, vpc: StreamContext["vpc"] = null): void {
     const secure = override ? override.tls : target.protocol === "https:";
     const request = (secure ? https : http).request({
       protocol: secure ? "https:" : "http:",
       hostname: override?.address ?? target.hostname,
       port: override?.port ?? (target.port || (secure ? 443 : 80)),
-      ...(override && secure ? tlsOptionsFor(override) : {}),
       method: this.#head.method,
       path: `${target.pathname}${target.search}`,
       headers: this.#head.headers.flat(),
       setHost: false,
       agent: secure ? this.#context.agent.https : this.#context.agent.http,
       timeout: ORIGIN_CONNECT_TIMEOUT_MS,
+      // SNI, certificate checks and the agent for the service's cert_verification_mode.
+      ...(override && secure && vpc ? vpc.tls.requestOptions(override) : {}),
     });
     this.#request = request;
     request.on("timeout", () => {
       if (!this.#response) this.#fail(ResetCode.originTimeout, "origin did not answer in time");
     });
-    // VPC routing tries the next address only when the connection itself failed.
+    // VPC routing tries the next address only when the connection itself failed; a TLS failure
+    // after connecting (an untrusted or misnamed certificate) is reported as such, not retried.
     let connected = false;
+    let handshaken = !secure;
     request.on("socket", (socket) => {
-      if (!socket.connecting) connected = true;
-      else socket.once("connect", () => (connected = true));
+      if (!socket.connecting) {
+        connected = true;
+        handshaken = true; // a kept-alive socket
+      } else {
+        socket.once("connect", () => (connected = true));
+        if (secure) socket.once("secureConnect", () => (handshaken = true));
+      }
     });
-    request.on("error", (error) => {
-      if (this.#response) this.#fail(ResetCode.internal, "origin response aborted");
-      else if (override && connected) this.#fail(ResetCode.internal, `origin: ${error.message}`);
-      else this.#fail(ResetCode.originUnreachable, `origin: ${error.message}`);
+    request.on("error", (error: NodeJS.ErrnoException) => {
+      if (this.#response) {
+        this.#fail(ResetCode.internal, "origin response aborted");
+      } else if (override && connected && !handshaken) {
+        const code = error.code ? ` (${error.code})` : "";
+        const message = `TLS handshake with the origin failed: ${error.message}${code}`;
+        this.#fail(ResetCode.internal, message);
+      } else if (override && connected) {
+        this.#fail(ResetCode.internal, `origin: ${error.message}`);
+      } else {
+        this.#fail(ResetCode.originUnreachable, `origin: ${error.message}`);
+      }
     });
     request.on("response", (response) => {
       request.setTimeout(0);
@@ -266,20 +283,6 @@ export class OriginStream {
     this.#sendWindow.close();
     this.#context.onDone(this.id, failed);
   }
-}
-
-/**
- * TLS options for a VPC target: SNI is the caller URL's hostname (never an IP, which SNI does not
- * carry), and the certificate is checked against that name unless the service disabled checks.
- */
-function tlsOptionsFor(target: Target): https.RequestOptions {
-  // URL hostnames keep IPv6 literals in brackets; certificates and SNI do not.
-  const name = target.serverName.replace(/^\[(.*)\]$/, "$1");
-  return {
-    ...(name && !net.isIP(name) ? { servername: name } : {}),
-    rejectUnauthorized: target.verifyCertificate,
-    checkServerIdentity: (host, certificate) => tls.checkServerIdentity(name || host, certificate),
-  };
 }
 
 /** Maps the public URL's path and query onto the origin (`--url`), keeping the origin's base path. */

@@ -130,6 +130,7 @@ export class QuickTunnelRunner implements MetricsSource {
     connection?.close(1001, "connector shutting down");
     this.#agent.http.destroy();
     this.#agent.https.destroy();
+    this.#options.vpc?.tls.destroy();
   });
 
   readyConnections(): number {

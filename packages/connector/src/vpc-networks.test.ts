@@ -8,7 +8,7 @@ const target = (address: string, port = 80) => ({
   port,
   tls: false,
   serverName: "",
-  verifyCertificate: true,
+  certVerification: "full" as const,
 });
 
 describe("VpcNetworks", () => {

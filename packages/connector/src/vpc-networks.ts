@@ -2,6 +2,7 @@ import net from "node:net";
 import type { Target } from "@burrow/wire";
 import { ConnectorError } from "./connector-error";
 import { DnsResolver, hostOf } from "./dns-resolver";
+import { VpcTls } from "./vpc-tls";
 
 /**
  * RFC 1918 and RFC 4193 private ranges: what `--vpc` allows when `--vpc-allow` is not given.
@@ -72,12 +73,18 @@ export class VpcNetworks {
 export interface VpcOptions {
   networks: VpcNetworks;
   resolver: DnsResolver;
+  /** Trusted CAs and per-mode agents for https services. */
+  tls: VpcTls;
 }
 
-/** Builds the `--vpc` options from `--vpc-allow` and `--resolver` (comma-separated `ip[:port]`). */
+/**
+ * Builds the `--vpc` options from `--vpc-allow`, `--resolver` (comma-separated `ip[:port]`) and
+ * `--vpc-ca-file` (PEM CAs trusted on top of Node's defaults).
+ */
 export function vpcOptionsFrom(
   allow: string | undefined,
   resolver: string | undefined,
+  caFile?: string,
 ): VpcOptions {
   const networks = VpcNetworks.parse(allow);
   const servers = (resolver ?? "")
@@ -93,5 +100,9 @@ export function vpcOptionsFrom(
       );
     }
   }
-  return { networks, resolver: new DnsResolver(networks, servers) };
+  return {
+    networks,
+    resolver: new DnsResolver(networks, servers),
+    tls: VpcTls.fromCaFile(caFile),
+  };
 }

@@ -83,7 +83,28 @@ struct Target {
   port @1 :UInt16;
   tls @2 :Bool;
   serverName @3 :Text;
+
   verifyCertificate @4 :Bool;
+  # False means no certificate checks at all. Predates `certVerification` and is still written
+  # as `certVerification != none`, so a connector that only knows this flag checks at least as
+  # much as asked (it treats `ca` like `full`).
+
+  certVerification @5 :CertVerification;
+  # How much of the origin's certificate is checked. An old writer leaves it at `full`, and its
+  # `verifyCertificate = false` still means `none`; the decoder refuses contradictory pairs.
+}
+
+enum CertVerification {
+  # Workers VPC's `tls_settings.cert_verification_mode`, in the same order of strictness.
+
+  full @0;
+  # verify_full: the chain must lead to a trusted CA and the certificate must match serverName.
+
+  ca @1;
+  # verify_ca: the chain must lead to a trusted CA; the name is not checked.
+
+  none @2;
+  # disabled: no checks.
 }
 
 struct ResponseHead {

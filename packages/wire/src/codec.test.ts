@@ -1,6 +1,8 @@
+import * as $ from "capnp-es";
 import { describe, expect, it } from "vitest";
 import { decodeFrame, encodeFrame } from "./codec";
-import { type Frame, MAX_FRAME_BYTES, type ResetCode } from "./frame";
+import { type CertVerification, type Frame, MAX_FRAME_BYTES, type ResetCode } from "./frame";
+import * as gen from "./gen/frame";
 import { type FrameOf, sampleFrames, samples } from "./sample-frames";
 
 function decodeOk(bytes: Uint8Array): Frame {
@@ -204,6 +206,61 @@ describe("validation", () => {
     });
   });
 
+  /** A requestHead whose target carries exactly these two fields, as any writer could send it. */
+  function targetWith(verifyCertificate: boolean, certVerification: number): Uint8Array {
+    const message = new $.Message();
+    const head = message.initRoot(gen.Frame)._initRequestHead();
+    head.method = "GET";
+    head.url = "https://api.internal/";
+    const target = head._initTarget();
+    target.address = "10.0.0.5";
+    target.port = 443;
+    target.tls = true;
+    target.serverName = "api.internal";
+    target.verifyCertificate = verifyCertificate;
+    target.certVerification = certVerification as gen.CertVerification;
+    return new Uint8Array(message.toArrayBuffer());
+  }
+
+  const certVerificationOf = (bytes: Uint8Array) => {
+    const frame = decodeOk(bytes);
+    return frame.kind === "requestHead" ? frame.target?.certVerification : undefined;
+  };
+
+  it("reads a target from a writer that predates certVerification by its verify flag", () => {
+    // Such a writer leaves certVerification at its default, full (0).
+    expect(certVerificationOf(targetWith(true, gen.CertVerification.FULL))).toBe("full");
+    expect(certVerificationOf(targetWith(false, gen.CertVerification.FULL))).toBe("none");
+  });
+
+  it("keeps verifyCertificate set for full and ca, so an older connector still checks", () => {
+    for (const [mode, verify] of [
+      ["full", true],
+      ["ca", true],
+      ["none", false],
+    ] as const) {
+      const frame = { ...samples.requestHead[2]!, target: { ...samples.requestHead[2]!.target! } };
+      frame.target.certVerification = mode;
+      const bytes = encodeFrame(frame);
+      const message = new $.Message(bytes, false);
+      const target = message.getRoot(gen.Frame).requestHead.target;
+      expect(target.verifyCertificate, mode).toBe(verify);
+    }
+  });
+
+  it("answers malformed for contradictory or unknown certificate verification", () => {
+    for (const [verify, mode] of [
+      [true, gen.CertVerification.NONE],
+      [false, gen.CertVerification.CA],
+      [true, 3],
+    ] as const) {
+      expect(decodeFrame(targetWith(verify, mode)), `${verify} ${mode}`).toMatchObject({
+        ok: false,
+        reason: "malformed",
+      });
+    }
+  });
+
   it("answers malformed for a window update of zero bytes", () => {
     const bytes = encodeFrame({ kind: "windowUpdate", streamId: 1, bytes: 5 });
     new DataView(bytes.buffer).setUint32(24, 0, true);
@@ -222,6 +279,13 @@ describe("validation", () => {
       { kind: "ping", streamId: 0, nonce: 2n ** 64n },
       { ...samples.hello[0]!, connIndex: 1.5 },
       { ...samples.requestHead[1]!, target: { ...samples.requestHead[1]!.target!, port: 65536 } },
+      {
+        ...samples.requestHead[1]!,
+        target: {
+          ...samples.requestHead[1]!.target!,
+          certVerification: "sometimes" as CertVerification,
+        },
+      },
     ];
     for (const frame of bad) expect(() => encodeFrame(frame), frame.kind).toThrow(RangeError);
   });

@@ -4,6 +4,7 @@
  */
 import * as $ from "capnp-es";
 import type {
+  CertVerification,
   DecodeFailure,
   DecodeResult,
   DnsRecordType,
@@ -141,7 +142,9 @@ function writeFrame(frame: Frame, root: gen.Frame): void {
         target.port = frame.target.port;
         target.tls = frame.target.tls;
         setText(target, "serverName", frame.target.serverName);
-        target.verifyCertificate = frame.target.verifyCertificate;
+        // The flag stays meaningful for connectors that predate certVerification (see schema).
+        target.verifyCertificate = frame.target.certVerification !== "none";
+        target.certVerification = CERT_VERIFICATION_TO_WIRE[frame.target.certVerification];
       }
       return;
     }
@@ -380,6 +383,8 @@ function readFrame(root: gen.Frame): DecodeResult {
     case gen.Frame.REQUEST_HEAD: {
       if (!root._hasRequestHead()) return failure("malformed", "requestHead frame has no head");
       const head = root.requestHead;
+      const target = head._hasTarget() ? readTarget(head.target) : null;
+      if (typeof target === "string") return failure("malformed", target);
       frame = {
         kind: "requestHead",
         streamId,
@@ -388,7 +393,7 @@ function readFrame(root: gen.Frame): DecodeResult {
         headers: head._hasHeaders() ? readHeaders(head.headers) : [],
         websocket: head.websocket,
         hasBody: head.hasBody,
-        target: head._hasTarget() ? readTarget(head.target) : null,
+        target,
       };
       break;
     }
@@ -526,13 +531,25 @@ function readHeaders(list: $.List<gen.Header>): Header[] {
   return headers;
 }
 
-function readTarget(target: gen.Target): Target {
+/** The target, or what is wrong with it. */
+function readTarget(target: gen.Target): Target | string {
+  const mode = CERT_VERIFICATION_FROM_WIRE[target.certVerification];
+  if (mode === undefined) return `unknown certificate verification ${target.certVerification}`;
+  let certVerification: CertVerification;
+  if (target.verifyCertificate) {
+    if (mode === "none") return "target verifies certificates with verification none";
+    certVerification = mode;
+  } else {
+    // An old writer only clears the flag and leaves the mode at its default, `full`.
+    if (mode === "ca") return "target skips certificate checks with verification ca";
+    certVerification = "none";
+  }
   return {
     address: target.address,
     port: target.port,
     tls: target.tls,
     serverName: target.serverName,
-    verifyCertificate: target.verifyCertificate,
+    certVerification,
   };
 }
 
@@ -563,6 +580,14 @@ const DNS_STATUS_TO_WIRE: Record<DnsStatus, gen.DnsStatus> = {
 };
 const DNS_STATUS_FROM_WIRE: readonly (DnsStatus | undefined)[] = invert(DNS_STATUS_TO_WIRE);
 
+const CERT_VERIFICATION_TO_WIRE: Record<CertVerification, gen.CertVerification> = {
+  full: gen.CertVerification.FULL,
+  ca: gen.CertVerification.CA,
+  none: gen.CertVerification.NONE,
+};
+const CERT_VERIFICATION_FROM_WIRE: readonly (CertVerification | undefined)[] =
+  invert(CERT_VERIFICATION_TO_WIRE);
+
 function invert<K extends string>(map: Record<K, number>): (K | undefined)[] {
   const out: (K | undefined)[] = [];
   for (const [key, value] of Object.entries(map) as [K, number][]) out[value] = key;
@@ -578,8 +603,12 @@ function findProblem(frame: Frame): string | undefined {
   if (!isUint(frame.streamId, MAX_UINT32)) return `stream id ${frame.streamId} is not a uint32`;
   switch (frame.kind) {
     case "requestHead":
-      if (frame.target !== null && !isUint(frame.target.port, MAX_UINT16)) {
+      if (frame.target === null) return undefined;
+      if (!isUint(frame.target.port, MAX_UINT16)) {
         return `target port ${frame.target.port} is not 0-65535`;
+      }
+      if (!Object.hasOwn(CERT_VERIFICATION_TO_WIRE, frame.target.certVerification)) {
+        return `unknown certificate verification ${frame.target.certVerification}`;
       }
       return undefined;
     case "responseHead":

@@ -8,6 +8,12 @@
 export type Header = readonly [name: string, value: string];
 
 /**
+ * How the connector checks a VPC origin's TLS certificate; Workers VPC's
+ * `tls_settings.cert_verification_mode` `verify_full`, `verify_ca` and `disabled`, in that order.
+ */
+export type CertVerification = "full" | "ca" | "none";
+
+/**
  * Where the connector must send a request instead of matching its ingress rules. Set by the
  * binding Worker for VPC services: the address is already resolved and the port already chosen.
  */
@@ -17,7 +23,11 @@ export interface Target {
   tls: boolean;
   /** Server name for TLS SNI and certificate checks; empty means "use the URL's host". */
   serverName: string;
-  verifyCertificate: boolean;
+  /**
+   * `full`: the chain must lead to a trusted CA and the certificate must match `serverName`;
+   * `ca`: a trusted chain, any name; `none`: no checks. Only used when `tls` is set.
+   */
+  certVerification: CertVerification;
 }
 
 /** Why a stream was reset; the numbers are stable on the wire. */

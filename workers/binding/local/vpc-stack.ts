@@ -39,6 +39,12 @@ export interface VpcStackOptions {
   ttlSeconds?: number;
   /** `--vpc-allow` for the connector. */
   vpcAllow?: string;
+  /** More connector flags, e.g. `["--vpc-ca-file", path]`. */
+  connectorArgs?: string[];
+  /** More environment for the connector, e.g. `NODE_EXTRA_CA_CERTS`. */
+  connectorEnv?: Record<string, string>;
+  /** The example consumer's SERVICE_URL (default `http://api.internal.test`, its wrangler.toml). */
+  serviceUrl?: string;
   log?: (message: string) => void;
 }
 
@@ -63,7 +69,10 @@ export async function startVpcStack(options: VpcStackOptions = {}): Promise<VpcS
       port: 0,
       vars: {
         "burrow-binding": { ADMIN_TOKEN },
-        [CONSUMER_WORKER]: { DIRECT_ORIGIN: origin.url.href },
+        [CONSUMER_WORKER]: {
+          DIRECT_ORIGIN: origin.url.href,
+          ...(options.serviceUrl ? { SERVICE_URL: options.serviceUrl } : {}),
+        },
       },
       rateLimits: { "burrow-quick-tunnel": { MINT_RATE_LIMIT: { limit: 10_000, period: 60 } } },
       log: options.log,
@@ -84,8 +93,13 @@ export async function startVpcStack(options: VpcStackOptions = {}): Promise<VpcS
         options.vpcAllow ?? "127.0.0.0/8",
         "--resolver",
         dns.address,
+        ...(options.connectorArgs ?? []),
       ],
-      { stdio: ["ignore", "pipe", "pipe"], cwd: REPO_ROOT },
+      {
+        stdio: ["ignore", "pipe", "pipe"],
+        cwd: REPO_ROOT,
+        env: { ...process.env, ...options.connectorEnv },
+      },
     );
     const exited = new Promise<void>((resolve) => connector.once("exit", () => resolve()));
     cleanups.push(async () => {

@@ -1,4 +1,5 @@
 import type { VpcService } from "@burrow/registry";
+import type { CertVerification } from "@burrow/wire";
 import { DEFAULT_HTTP_PORT, DEFAULT_HTTPS_PORT } from "./service-config";
 
 /**
@@ -13,8 +14,19 @@ export interface VpcRoute {
   tls: boolean;
   /** Host header, TLS SNI and certificate name: the caller URL's hostname. */
   serverName: string;
-  verifyCertificate: boolean;
+  certVerification: CertVerification;
 }
+
+type CertVerificationMode = NonNullable<
+  NonNullable<VpcService["config"]["tls_settings"]>["cert_verification_mode"]
+>;
+
+/** Workers VPC's `tls_settings.cert_verification_mode` → what the connector checks. */
+const CERT_VERIFICATION: Record<CertVerificationMode, CertVerification> = {
+  verify_full: "full",
+  verify_ca: "ca",
+  disabled: "none",
+};
 
 /** A caller error the binding reports by throwing, as Workers VPC does. */
 export class VpcRequestError extends Error {
@@ -53,6 +65,7 @@ export function routeFor(service: VpcService, url: URL): VpcRoute {
     port: tls ? (config.https_port ?? DEFAULT_HTTPS_PORT) : (config.http_port ?? DEFAULT_HTTP_PORT),
     tls,
     serverName: url.hostname,
-    verifyCertificate: config.tls_settings?.cert_verification_mode !== "disabled",
+    certVerification:
+      CERT_VERIFICATION[config.tls_settings?.cert_verification_mode ?? "verify_full"],
   };
 }

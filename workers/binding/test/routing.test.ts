@@ -43,14 +43,14 @@ describe("routing a binding's request", () => {
       port: 8080,
       tls: false,
       serverName: "anything.example",
-      verifyCertificate: true,
+      certVerification: "full",
     });
     expect(new URL(head!.url).pathname + new URL(head!.url).search).toBe("/v1/items?q=1");
     expect(headerOf(head!, "host")).toEqual(["anything.example"]);
     expect(headerOf(head!, "x-trace")).toEqual(["t1"]);
   });
 
-  it("uses https_port with TLS and SNI for https URLs, checking certificates unless disabled", async () => {
+  it("uses https_port with TLS and SNI for https URLs, with the service's certificate mode", async () => {
     const { connector, tunnelId } = await serviceOnFakeTunnel(byName("api.internal"), {
       https_port: 8443,
     });
@@ -59,13 +59,18 @@ describe("routing a binding's request", () => {
       port: 8443,
       tls: true,
       serverName: "api.internal",
-      verifyCertificate: true,
+      certVerification: "full",
     });
+    await putService(byName("api.internal")(tunnelId), {
+      tls_settings: { cert_verification_mode: "verify_ca" },
+    });
+    await env.API_A.fetch("https://api.internal/secure");
+    expect(connector.heads[1]?.target).toMatchObject({ port: 443, certVerification: "ca" });
     await putService(byName("api.internal")(tunnelId), {
       tls_settings: { cert_verification_mode: "disabled" },
     });
     await env.API_A.fetch("https://api.internal/secure");
-    expect(connector.heads[1]?.target).toMatchObject({ port: 443, verifyCertificate: false });
+    expect(connector.heads[2]?.target).toMatchObject({ port: 443, certVerification: "none" });
   });
 
   it("keeps absolute-form and protocol-relative paths as paths on the service", async () => {

@@ -537,14 +537,53 @@ export class Target extends $.Struct {
   set serverName(value: string) {
     $.utils.setText(1, value, this);
   }
+  /**
+* False means no certificate checks at all. Predates `certVerification` and is still written
+* as `certVerification != none`, so a connector that only knows this flag checks at least as
+* much as asked (it treats `ca` like `full`).
+*
+*/
   get verifyCertificate(): boolean {
     return $.utils.getBit(17, this);
   }
   set verifyCertificate(value: boolean) {
     $.utils.setBit(17, value, this);
   }
+  /**
+* How much of the origin's certificate is checked. An old writer leaves it at `full`, and its
+* `verifyCertificate = false` still means `none`; the decoder refuses contradictory pairs.
+*
+*/
+  get certVerification(): CertVerification {
+    return $.utils.getUint16(4, this) as CertVerification;
+  }
+  set certVerification(value: CertVerification) {
+    $.utils.setUint16(4, value, this);
+  }
   toString(): string { return "Target_" + super.toString(); }
 }
+/**
+* Workers VPC's `tls_settings.cert_verification_mode`, in the same order of strictness.
+*
+*/
+export const CertVerification = {
+  /**
+* verify_full: the chain must lead to a trusted CA and the certificate must match serverName.
+*
+*/
+  FULL: 0,
+  /**
+* verify_ca: the chain must lead to a trusted CA; the name is not checked.
+*
+*/
+  CA: 1,
+  /**
+* disabled: no checks.
+*
+*/
+  NONE: 2
+} as const;
+export type CertVerification = (typeof CertVerification)[keyof typeof CertVerification];
 export class ResponseHead extends $.Struct {
   static readonly _capnp = {
     displayName: "ResponseHead",
