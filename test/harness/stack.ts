@@ -1,3 +1,4 @@
+import type { LocalEdgeOptions } from "@burrow/local-edge";
 import { afterAll, afterEach, beforeAll } from "vitest";
 import { type Connector, startConnector, stopAllConnectors } from "./connector";
 import { startEdge, type TestEdge } from "./edge";
@@ -18,10 +19,13 @@ export interface TunnelStack {
  * block (otherwise tests start their own, stopped after each test). Held origin requests are
  * released after each test; everything is stopped after the block.
  */
-export function useTunnelStack(options: { connector: boolean }): TunnelStack {
+export function useTunnelStack(options: {
+  connector: boolean;
+  edge?: LocalEdgeOptions;
+}): TunnelStack {
   const stack = {} as TunnelStack;
   beforeAll(async () => {
-    stack.edge = await startEdge();
+    stack.edge = await startEdge(options.edge);
     stack.origin = await startOrigin();
     if (options.connector) {
       stack.connector = await startConnector({ edge: stack.edge.url, origin: stack.origin.url });

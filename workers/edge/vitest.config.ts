@@ -24,6 +24,7 @@ export default defineConfig(async () => {
                 bindings: {
                   ZONE: "localhost",
                   QUICK_TUNNEL_MAX_IN_FLIGHT: "1000",
+                  MAX_REQUEST_BODY_BYTES: "4294967296",
                   TEST_MIGRATIONS: migrations,
                 },
               },

@@ -22,6 +22,7 @@ export default defineConfig(async () => {
           bindings: {
             ZONE: "localhost",
             QUICK_TUNNEL_MAX_IN_FLIGHT: "1000",
+            MAX_REQUEST_BODY_BYTES: "4294967296",
             REAP_AFTER_SECONDS: "300",
             REAP_BATCH_SIZE: "500",
             REAP_MAX_SUBREQUESTS: "24000",

@@ -21,8 +21,6 @@ export const CLIENT_IP_HEADER = "x-burrow-client-ip";
 
 /** 25 replicas × 4 HA connections, Cloudflare's published per-tunnel maximum. */
 const MAX_CONNECTIONS_PER_TUNNEL = 100;
-/** Cloudflare's request body limit is 100 MB; Burrow streams with flow control, so it allows 4 GiB. */
-const MAX_REQUEST_BODY_BYTES = 4 * 1024 ** 3;
 /** Named tunnels are not capped by the DO beyond memory; this bounds a runaway caller. */
 const NAMED_TUNNEL_MAX_IN_FLIGHT = 10_000;
 
@@ -219,7 +217,8 @@ export class Tunnel extends DurableObject<Env> {
       return publicError("too_many_requests", request, { "retry-after": "1" });
     }
     const declaredLength = Number(request.headers.get("content-length") ?? 0);
-    if (declaredLength > MAX_REQUEST_BODY_BYTES) return publicError("body_too_large", request);
+    const maxBodyBytes = Number(this.env.MAX_REQUEST_BODY_BYTES);
+    if (declaredLength > maxBodyBytes) return publicError("body_too_large", request);
 
     const socket = sockets[this.#roundRobin++ % sockets.length]!;
     const streamId = this.#allocateStreamId();
@@ -242,7 +241,7 @@ export class Tunnel extends DurableObject<Env> {
     });
     if (hasBody && request.body) {
       // Not awaited: the upload and the response run concurrently, like any HTTP proxy.
-      this.ctx.waitUntil(stream.pumpRequestBody(request.body, MAX_REQUEST_BODY_BYTES));
+      this.ctx.waitUntil(stream.pumpRequestBody(request.body, maxBodyBytes));
     }
 
     let head: Awaited<PublicStream["head"]>;

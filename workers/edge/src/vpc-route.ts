@@ -1,4 +1,11 @@
-import { type DnsRecordType, encodeFrame, type Frame, type Header, ResetCode } from "@burrow/wire";
+import {
+  type CertVerification,
+  type DnsRecordType,
+  encodeFrame,
+  type Frame,
+  type Header,
+  ResetCode,
+} from "@burrow/wire";
 import type { DnsCache, DnsLookup } from "./dns-cache";
 import {
   contentLengthOf,
@@ -23,7 +30,8 @@ export interface VpcRoute {
   tls: boolean;
   /** Host header, TLS SNI and certificate name: the caller URL's hostname. */
   serverName: string;
-  verifyCertificate: boolean;
+  /** The service's `tls_settings.cert_verification_mode`: full, ca (chain only) or none. */
+  certVerification: CertVerification;
 }
 
 /** A stream the Tunnel DO tracks by id: a proxied request or a DNS question. */
@@ -105,7 +113,7 @@ export async function fetchVpcService(
         port: route.port,
         tls: route.tls,
         serverName: route.serverName,
-        verifyCertificate: route.verifyCertificate,
+        certVerification: route.certVerification,
       },
     });
     if (body.present) {
