@@ -1,12 +1,7 @@
-import type { VpcRoute } from "./vpc-route";
+import type { DnsCacheStats } from "@burrow/edge/dns-cache";
+import type { VpcRoute } from "@burrow/edge/vpc-route";
 
-/** The Tunnel DO's DNS cache counters (workers/edge/src/dns-cache.ts). */
-export interface DnsCacheStats {
-  hits: number;
-  misses: number;
-  questions: number;
-  entries: number;
-}
+export type { DnsCacheStats };
 
 /**
  * The RPC methods of the edge Worker's Tunnel Durable Object that this Worker calls. The binding

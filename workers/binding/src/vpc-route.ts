@@ -1,21 +1,10 @@
+import type { VpcRoute } from "@burrow/edge/vpc-route";
 import type { VpcService } from "@burrow/registry";
 import type { CertVerification } from "@burrow/wire";
 import { DEFAULT_HTTP_PORT, DEFAULT_HTTPS_PORT } from "./service-config";
 
-/**
- * Where a request goes, as the Tunnel DO's `fetchService` takes it (workers/edge/src/vpc-route.ts
- * owns the type; this is the shape the binding sends over RPC).
- */
-export interface VpcRoute {
-  serviceId: string;
-  serviceName: string;
-  host: { hostname: string; resolverIps: string[] } | { addresses: string[] };
-  port: number;
-  tls: boolean;
-  /** Host header, TLS SNI and certificate name: the caller URL's hostname. */
-  serverName: string;
-  certVerification: CertVerification;
-}
+/** Where a request goes; the Tunnel DO owns the shape (workers/edge/src/vpc-route.ts). */
+export type { VpcRoute } from "@burrow/edge/vpc-route";
 
 type CertVerificationMode = NonNullable<
   NonNullable<VpcService["config"]["tls_settings"]>["cert_verification_mode"]
