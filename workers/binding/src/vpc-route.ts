@@ -3,8 +3,6 @@ import type { VpcService } from "@burrow/registry";
 import type { CertVerification } from "@burrow/wire";
 import { DEFAULT_HTTP_PORT, DEFAULT_HTTPS_PORT } from "./service-config";
 
-/** Where a request goes; the Tunnel DO owns the shape (workers/edge/src/vpc-route.ts). */
-export type { VpcRoute } from "@burrow/edge/vpc-route";
 
 type CertVerificationMode = NonNullable<
   NonNullable<VpcService["config"]["tls_settings"]>["cert_verification_mode"]
