@@ -2,9 +2,9 @@ import { ApiError, errorResponse, failureBody, successBody } from "@burrow/cf-ap
 import { Hono } from "hono";
 import { CONNECT_HEADERS } from "./connection";
 import { authenticateConnector } from "./connector-auth";
-import { publicError } from "./error-page";
+import { PUBLIC_ERRORS, publicError } from "./error-page";
 import { headersFit, INTERNAL_HEADER_PREFIX } from "./forwarded-headers";
-import { routeFor } from "./hostname-routes";
+import { forgetRoute, routeFor } from "./hostname-routes";
 import { CLIENT_IP_HEADER, OPERATION_HEADER } from "./tunnel";
 
 export { Tunnel } from "./tunnel";
@@ -61,6 +61,10 @@ function isApex(hostname: string, zone: string): boolean {
   );
 }
 
+/** The header and number of the DO's "no connector" page (error-page.ts). */
+const ERROR_NUMBER_HEADER = "x-burrow-error";
+const NO_CONNECTOR = String(PUBLIC_ERRORS.no_connector.number);
+
 /** Carries a visitor's request to the Tunnel DO that serves its hostname. */
 async function forwardToTunnel(request: Request, env: Env, hostname: string): Promise<Response> {
   const route = await routeFor(env.DB, hostname);
@@ -81,7 +85,18 @@ async function forwardToTunnel(request: Request, env: Env, hostname: string): Pr
     body: request.body,
     redirect: "manual",
   });
-  return env.TUNNEL.getByName(route.tunnelId).fetch(forwarded);
+  const response = await env.TUNNEL.getByName(route.tunnelId).fetch(forwarded);
+  // A reaped tunnel's Durable Object resets itself once its storage is erased (tunnel.ts `erase`),
+  // so while this isolate still caches the route a fresh instance answers "no connector"; the
+  // registry tells whether the tunnel is gone, which visitors then learn at once.
+  if (route.kind === "quick" && response.headers.get(ERROR_NUMBER_HEADER) === NO_CONNECTOR) {
+    forgetRoute(hostname);
+    if (!(await routeFor(env.DB, hostname))) {
+      await response.body?.cancel();
+      return publicError("tunnel_deleted", request);
+    }
+  }
+  return response;
 }
 
 /** Splits the Host header into a lowercase hostname without the port. */

@@ -38,6 +38,8 @@ export const CLOSE_CODES = {
  */
 const REAPING_KEY = "reaping";
 const LAST_ACTIVE_AT_KEY = "lastActiveAt";
+/** The message `erase` rejects with once the storage is gone; workers/reaper/src/tunnel-stub.ts. */
+export const ERASED_ABORT_REASON = "burrow: tunnel erased";
 
 /**
  * One Durable Object per tunnel id. It holds the tunnel's connector WebSockets (hibernatable, so
@@ -106,10 +108,19 @@ export class Tunnel extends DurableObject<Env> {
     this.ctx.storage.kv.delete(REAPING_KEY);
   }
 
-  /** Deletes all of this tunnel's storage once the registry has deleted the tunnel. */
+  /**
+   * Deletes all of this tunnel's storage once the registry has deleted the tunnel, then resets
+   * the object, so the call always rejects with an Error whose message is ERASED_ABORT_REASON.
+   */
   async erase(): Promise<void> {
     this.#erased = true;
     await this.ctx.storage.deleteAll();
+    // An idle object stays in memory for 10 s after its last call (Durable Object lifecycle docs),
+    // and locally every object's SQLite database shares one workerd process and its SQLite heap
+    // limit: a reaper run touching thousands of objects within 10 s failed with SQLITE_NOMEM
+    // after ~3,600. Nothing is left to keep, so the object is let go now. A later request starts
+    // a fresh, empty instance (D1 already refuses its connectors).
+    this.ctx.abort(ERASED_ABORT_REASON);
   }
 
   override async webSocketMessage(socket: WebSocket, message: ArrayBuffer | string): Promise<void> {

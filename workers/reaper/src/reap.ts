@@ -10,7 +10,7 @@ import {
 import { boundedMap } from "./bounded-map";
 import type { ReaperConfig } from "./reaper-config";
 import { SubrequestBudget } from "./subrequest-budget";
-import { reapableTunnel } from "./tunnel-stub";
+import { isErasedAbort, reapableTunnel } from "./tunnel-stub";
 
 /** Durable Object calls in flight at once. */
 const DO_CONCURRENCY = 32;
@@ -219,6 +219,7 @@ async function reapPage(
     try {
       await reapableTunnel(env.TUNNEL, id).erase();
     } catch (error) {
+      if (isErasedAbort(error)) return;
       console.error(`reaper: tunnel ${id}: deleted, but erasing its Durable Object failed`, error);
     }
   });

@@ -7,8 +7,19 @@ export interface ReapableTunnel {
   reap(inactiveBefore: number): Promise<boolean>;
   /** Calls the claim off; connections are accepted again. */
   spare(): Promise<void>;
-  /** Deletes the object's storage after the registry deleted the tunnel. */
+  /**
+   * Deletes the object's storage after the registry deleted the tunnel, then resets the object so
+   * it stops holding memory: succeeds by rejecting with ERASED_ABORT_REASON (see isErasedAbort).
+   */
   erase(): Promise<void>;
+}
+
+/** The reason `erase` resets its object with, after the storage is gone; same as in tunnel.ts. */
+export const ERASED_ABORT_REASON = "burrow: tunnel erased";
+
+/** True when `erase` rejected only because it reset its object after deleting the storage. */
+export function isErasedAbort(error: unknown): boolean {
+  return error instanceof Error && error.message.includes(ERASED_ABORT_REASON);
 }
 
 /** The Tunnel DO of `tunnelId`, typed for the reaper's calls. */
