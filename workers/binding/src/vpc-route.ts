@@ -3,7 +3,6 @@ import type { VpcService } from "@burrow/registry";
 import type { CertVerification } from "@burrow/wire";
 import { DEFAULT_HTTP_PORT, DEFAULT_HTTPS_PORT } from "./service-config";
 
-
 type CertVerificationMode = NonNullable<
   NonNullable<VpcService["config"]["tls_settings"]>["cert_verification_mode"]
 >;
