@@ -165,6 +165,32 @@ async function benchTunnel(): Promise<void> {
       record(`small GET req/s @c${concurrency}`, "req/s", d.rps, t.rps, `get_c${concurrency}_rps`);
     }
 
+    // What the local runtime costs before any tunnel work: a request the edge answers by itself
+    // (unknown hostname, 404) goes through Miniflare's entry Worker and the edge Worker.
+    const edgeOnly = new HttpTarget(
+      "edge-only",
+      Number(edge.url.port),
+      `no-such-tunnel.localhost:${edge.url.port}`,
+    );
+    const edgeRun = await runLoad(2_000, 10, 20_000, async () => {
+      await edgeOnly.get("/").catch(() => {});
+    });
+    edgeOnly.close();
+    record(
+      "edge-only 404 p50 @c10 (runtime baseline)",
+      "ms",
+      null,
+      percentile(edgeRun.latenciesMs, 50),
+      "edge_only_c10_p50_ms",
+    );
+    record(
+      "edge-only 404 req/s @c10 (runtime baseline)",
+      "req/s",
+      null,
+      (edgeRun.completed / edgeRun.wallMs) * 1000,
+      "edge_only_c10_rps",
+    );
+
     const size = 100 * MiB;
     const throughput: Record<string, { down: number; up: number }> = {};
     for (const target of [direct, tunnel]) {
