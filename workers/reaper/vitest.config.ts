@@ -35,7 +35,7 @@ export default defineConfig(async () => {
       }),
     ],
     test: {
-      globalSetup: ["./test/fake-zone-api.ts"],
+      globalSetup: ["./test/global-setup.ts"],
       setupFiles: ["./test/apply-migrations.ts"],
       testTimeout: 120_000,
     },
