@@ -281,6 +281,8 @@ export class PublicStream {
   }
 
   #abortBody(failure: StreamFailure): void {
+    // workerd ends an errored chunked body with a clean last chunk (cloudflare/workerd#6818), so
+    // only a FixedLengthStream (declared length) makes this abort visible to the visitor.
     this.#writer!.abort(failure).catch(() => {});
     this.#finish();
   }
