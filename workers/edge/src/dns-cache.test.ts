@@ -7,6 +7,7 @@ import {
   MAX_TTL_SECONDS,
   MIN_TTL_SECONDS,
   NEGATIVE_TTL_SECONDS,
+  NODATA_TTL_SECONDS,
 } from "./dns-cache";
 
 /** A connector stand-in that answers from a table and counts questions by record type. */
@@ -88,6 +89,20 @@ describe("DnsCache", () => {
     now = NEGATIVE_TTL_SECONDS * 1000;
     await expect(cache.resolve("gone.internal", [], ask)).rejects.toThrow(/NXDOMAIN/);
     expect(asked).toHaveLength(4);
+  });
+
+  it("keeps NODATA for an IPv4-only name longer than NXDOMAIN, so AAAA is not asked every 5 s", async () => {
+    let now = 0;
+    const cache = new DnsCache(() => now);
+    const nodata: DnsLookup = { status: "nodata", addresses: [], ttlSeconds: 0 };
+    const { ask, asked } = answering({ A: ok(["10.0.0.1"], 3600), AAAA: nodata });
+    expect(await cache.resolve("v4only.internal", [], ask)).toEqual(["10.0.0.1"]);
+    now = NODATA_TTL_SECONDS * 1000 - 1;
+    expect(await cache.resolve("v4only.internal", [], ask)).toEqual(["10.0.0.1"]);
+    expect(asked).toEqual(["A", "AAAA"]);
+    now = NODATA_TTL_SECONDS * 1000;
+    await cache.resolve("v4only.internal", [], ask);
+    expect(asked).toEqual(["A", "AAAA", "AAAA"]);
   });
 
   it("returns IPv4 addresses before IPv6 ones", async () => {

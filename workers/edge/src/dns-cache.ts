@@ -17,8 +17,14 @@ export type DnsAsk = (hostname: string, recordType: DnsRecordType) => Promise<Dn
 export const MIN_TTL_SECONDS = 5;
 /** And at most this long, so a changed record is picked up within five minutes whatever its TTL. */
 export const MAX_TTL_SECONDS = 300;
-/** NXDOMAIN, NODATA and failures are cached briefly (RFC 2308 negative caching, clamped short). */
+/** NXDOMAIN and failures are cached briefly (RFC 2308 negative caching, clamped short). */
 export const NEGATIVE_TTL_SECONDS = 5;
+/**
+ * NODATA ("the name exists, but has no record of this type": an IPv4-only host asked for AAAA) is
+ * the everyday answer for half the questions, and such hosts rarely gain the other type; kept as
+ * long as a short positive answer, so an IPv4-only service is not asked about AAAA every 5 s.
+ */
+export const NODATA_TTL_SECONDS = 60;
 /** Bounds the memory one Tunnel DO spends on names; the oldest entry goes first. */
 export const MAX_ENTRIES = 10_000;
 
@@ -130,7 +136,9 @@ export class DnsCache {
     const positive = lookup.status === "ok" && lookup.addresses.length > 0;
     const ttlSeconds = positive
       ? Math.min(MAX_TTL_SECONDS, Math.max(MIN_TTL_SECONDS, lookup.ttlSeconds))
-      : NEGATIVE_TTL_SECONDS;
+      : lookup.status === "nodata"
+        ? NODATA_TTL_SECONDS
+        : NEGATIVE_TTL_SECONDS;
     this.#entries.delete(key);
     if (this.#entries.size >= MAX_ENTRIES) {
       const oldest = this.#entries.keys().next().value;
