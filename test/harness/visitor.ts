@@ -35,7 +35,11 @@ export interface VisitorResponse {
   body: Buffer;
 }
 
-/** Starts a request and resolves with the response head; the body is left to the caller. */
+/**
+ * Starts a request and resolves with the response head; the body is left to the caller. A
+ * bodiless request that fails with ECONNRESET on a reused keep-alive socket is sent once more:
+ * the server closed that idle socket as we picked it (Node's http docs give this exact retry).
+ */
 export function openRequest(request: VisitorRequest): Promise<http.IncomingMessage> {
   return new Promise((resolve, reject) => {
     const outgoing = http.request({
@@ -48,7 +52,12 @@ export function openRequest(request: VisitorRequest): Promise<http.IncomingMessa
       signal: request.signal,
     });
     outgoing.on("response", resolve);
-    outgoing.on("error", reject);
+    outgoing.on("error", (error: NodeJS.ErrnoException) => {
+      const retryable =
+        outgoing.reusedSocket && error.code === "ECONNRESET" && request.body === undefined;
+      if (retryable) openRequest(request).then(resolve, reject);
+      else reject(error);
+    });
     const body = request.body;
     if (body === undefined) outgoing.end();
     else if (typeof body === "string" || Buffer.isBuffer(body)) outgoing.end(body);
