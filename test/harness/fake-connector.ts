@@ -92,6 +92,8 @@ export async function attachFakeConnector(edge: URL, tunnel: MintedTunnel): Prom
           status: 200,
           statusText: "OK",
           headers: [["content-type", "text/plain"]],
+          body: new Uint8Array(0),
+          endStream: false,
         });
         send({ kind: "data", streamId: frame.streamId, bytes: body });
         send({ kind: "end", streamId: frame.streamId });

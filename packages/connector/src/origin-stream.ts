@@ -195,12 +195,27 @@ export class OriginStream {
   }
 
   async #relayResponse(response: http.IncomingMessage): Promise<void> {
-    this.#send({
-      kind: "responseHead",
-      status: response.statusCode ?? 502,
+    const status = response.statusCode ?? 502;
+    const head = {
+      kind: "responseHead" as const,
+      status,
       statusText: response.statusMessage ?? "",
       headers: pairs(response.rawHeaders),
-    });
+    };
+    const declared = Number(response.headers["content-length"] ?? Number.NaN);
+    const bodyless = this.#head.method === "HEAD" || status === 204 || status === 304;
+    if (bodyless || (Number.isInteger(declared) && declared <= MAX_DATA_CHUNK_BYTES)) {
+      // A small answer of known length goes out whole with its head: one message to the Durable
+      // Object instead of head, data and end. Node's parser stops at the declared length.
+      const chunks: Uint8Array[] = [];
+      for await (const chunk of response as AsyncIterable<Uint8Array>) chunks.push(chunk);
+      if (!response.complete) throw new Error("origin closed mid-response");
+      if (this.#done) return;
+      this.#send({ ...head, body: concat(chunks), endStream: true });
+      this.#finish(false);
+      return;
+    }
+    this.#send({ ...head, body: new Uint8Array(0), endStream: false });
     // Async iteration pauses the origin socket while we wait for the edge's window.
     for await (const chunk of response as AsyncIterable<Uint8Array>) {
       for (let offset = 0; offset < chunk.byteLength; offset += MAX_DATA_CHUNK_BYTES) {
@@ -237,6 +252,8 @@ export class OriginStream {
         status: 101,
         statusText: "Switching Protocols",
         headers: pairs(response.rawHeaders),
+        body: new Uint8Array(0),
+        endStream: false,
       });
     });
     socket.on("unexpected-response", (_request, response) => {
@@ -246,9 +263,10 @@ export class OriginStream {
         status: response.statusCode ?? 502,
         statusText: response.statusMessage ?? "",
         headers: pairs(response.rawHeaders),
+        body: new Uint8Array(0),
+        endStream: true,
       });
       response.resume();
-      this.#send({ kind: "end" });
       this.#finish(false);
     });
     socket.on("message", (data, isBinary) => {
@@ -293,6 +311,17 @@ export function originUrlFor(origin: URL, publicUrl: string): URL {
   target.pathname = `${base}${incoming.pathname}`;
   target.search = incoming.search;
   return target;
+}
+
+function concat(chunks: Uint8Array[]): Uint8Array {
+  if (chunks.length === 1) return chunks[0]!;
+  const joined = new Uint8Array(chunks.reduce((total, chunk) => total + chunk.byteLength, 0));
+  let offset = 0;
+  for (const chunk of chunks) {
+    joined.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return joined;
 }
 
 function pairs(raw: string[]): Header[] {

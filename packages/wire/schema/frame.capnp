@@ -114,6 +114,13 @@ struct ResponseHead {
 
   statusText @1 :Text;
   headers @2 :List(Header);
+
+  body @3 :Data;
+  # A whole small body sent with its head. Most answers are a few KiB with a Content-Length; head,
+  # data and end as three messages cost the Durable Object three wake-ups for one response.
+
+  endStream @4 :Bool;
+  # Nothing follows on this stream: the response is complete with this frame (no data, no end).
 }
 
 struct Reset {

@@ -153,6 +153,8 @@ function writeFrame(frame: Frame, root: gen.Frame): void {
       head.status = frame.status;
       setText(head, "statusText", frame.statusText);
       writeHeaders(frame.headers, head);
+      if (frame.body.byteLength > 0) head._initBody(frame.body.byteLength).copyBuffer(frame.body);
+      head.endStream = frame.endStream;
       return;
     }
     case "data":
@@ -274,7 +276,8 @@ function segmentBytes(frame: Frame): number {
         bytes +
         structBytes(gen.ResponseHead) +
         textBytes(frame.statusText) +
-        headersBytes(frame.headers)
+        headersBytes(frame.headers) +
+        padToWord(frame.body.byteLength)
       );
     case "data":
       return bytes + padToWord(frame.bytes.byteLength);
@@ -406,6 +409,8 @@ function readFrame(root: gen.Frame): DecodeResult {
         status: head.status,
         statusText: head.statusText,
         headers: head._hasHeaders() ? readHeaders(head.headers) : [],
+        body: head._hasBody() ? head.body.toUint8Array() : new Uint8Array(0),
+        endStream: head.endStream,
       };
       break;
     }

@@ -62,7 +62,16 @@ export type FrameBody =
       hasBody: boolean;
       target: Target | null;
     }
-  | { kind: "responseHead"; status: number; statusText: string; headers: Header[] }
+  | {
+      kind: "responseHead";
+      status: number;
+      statusText: string;
+      headers: Header[];
+      /** A whole small body carried with the head; empty when data frames follow (or none). */
+      body: Uint8Array;
+      /** True when the response is complete with this frame: no data or end frames follow. */
+      endStream: boolean;
+    }
   | { kind: "data"; bytes: Uint8Array }
   | { kind: "end" }
   | { kind: "reset"; code: ResetCode; message: string }

@@ -116,6 +116,8 @@ export class FakeConnector {
         status: outcome.status,
         statusText: "",
         headers: [["content-type", "text/plain"]],
+        body: new Uint8Array(0),
+        endStream: false,
       });
       if (outcome.status !== 204 && outcome.status !== 304) {
         this.#send({

@@ -203,6 +203,12 @@ export class PublicStream {
   receive(frame: Frame): boolean {
     switch (frame.kind) {
       case "responseHead":
+        // A small body may ride with the head; it is queued before anyone reads the head.
+        if (frame.body.byteLength > 0) {
+          if (!this.#receiveWindow.received(frame.body.byteLength)) return false;
+          this.#queue.push(frame.body);
+        }
+        if (frame.endStream) this.#ended = true;
         this.#resolveHead(frame);
         return true;
       case "data":

@@ -588,7 +588,7 @@ export class ResponseHead extends $.Struct {
   static readonly _capnp = {
     displayName: "ResponseHead",
     id: "aed31608f295a014",
-    size: new $.ObjectSize(8, 2),
+    size: new $.ObjectSize(8, 3),
   };
   static _Headers: $.ListCtor<Header>;
   /**
@@ -625,6 +625,39 @@ export class ResponseHead extends $.Struct {
   }
   set headers(value: $.List<Header>) {
     $.utils.copyFrom(value, $.utils.getPointer(1, this));
+  }
+  _adoptBody(value: $.Orphan<$.Data>): void {
+    $.utils.adopt(value, $.utils.getPointer(2, this));
+  }
+  _disownBody(): $.Orphan<$.Data> {
+    return $.utils.disown(this.body);
+  }
+  /**
+* A whole small body sent with its head. Most answers are a few KiB with a Content-Length; head,
+* data and end as three messages cost the Durable Object three wake-ups for one response.
+*
+*/
+  get body(): $.Data {
+    return $.utils.getData(2, this);
+  }
+  _hasBody(): boolean {
+    return !$.utils.isNull($.utils.getPointer(2, this));
+  }
+  _initBody(length: number): $.Data {
+    return $.utils.initData(2, length, this);
+  }
+  set body(value: $.Data) {
+    $.utils.copyFrom(value, $.utils.getPointer(2, this));
+  }
+  /**
+* Nothing follows on this stream: the response is complete with this frame (no data, no end).
+*
+*/
+  get endStream(): boolean {
+    return $.utils.getBit(16, this);
+  }
+  set endStream(value: boolean) {
+    $.utils.setBit(16, value, this);
   }
   toString(): string { return "ResponseHead_" + super.toString(); }
 }
