@@ -1,5 +1,6 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
+import { tunnelHostMiniflare } from "./test/pool-options";
 
 export default defineConfig(async () => {
   // The registry's migrations, read in Node and applied inside workerd by test/apply-migrations.ts.
@@ -16,18 +17,7 @@ export default defineConfig(async () => {
           plugins: [
             cloudflareTest({
               main: "./src/index.ts",
-              miniflare: {
-                compatibilityDate: "2026-04-20",
-                compatibilityFlags: ["nodejs_compat"],
-                d1Databases: ["DB"],
-                durableObjects: { TUNNEL: { className: "Tunnel", useSQLite: true } },
-                bindings: {
-                  ZONE: "localhost",
-                  QUICK_TUNNEL_MAX_IN_FLIGHT: "1000",
-                  MAX_REQUEST_BODY_BYTES: "4294967296",
-                  TEST_MIGRATIONS: migrations,
-                },
-              },
+              miniflare: tunnelHostMiniflare({ TEST_MIGRATIONS: migrations }),
             }),
           ],
           test: {

@@ -1,5 +1,6 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
+import { tunnelHostMiniflare } from "../edge/test/pool-options";
 
 export default defineConfig(async () => {
   // The registry's migrations, read in Node and applied inside workerd by test/apply-migrations.ts.
@@ -14,24 +15,15 @@ export default defineConfig(async () => {
         // Worker cannot bind back to the main one, DESIGN.md §5). The tests call the reaper's
         // `scheduled` handler directly with this env, which has every binding the reaper declares.
         main: new URL("../edge/src/index.ts", import.meta.url).pathname,
-        miniflare: {
-          compatibilityDate: "2026-04-20",
-          compatibilityFlags: ["nodejs_compat"],
-          d1Databases: ["DB"],
-          durableObjects: { TUNNEL: { className: "Tunnel", useSQLite: true } },
-          bindings: {
-            ZONE: "localhost",
-            QUICK_TUNNEL_MAX_IN_FLIGHT: "1000",
-            MAX_REQUEST_BODY_BYTES: "4294967296",
-            REAP_AFTER_SECONDS: "300",
-            REAP_BATCH_SIZE: "500",
-            REAP_MAX_SUBREQUESTS: "24000",
-            REAP_MAX_ZONE_DELETES: "200",
-            CF_API_BASE: "",
-            CF_ZONE_ID: "",
-            TEST_MIGRATIONS: migrations,
-          },
-        },
+        miniflare: tunnelHostMiniflare({
+          REAP_AFTER_SECONDS: "300",
+          REAP_BATCH_SIZE: "500",
+          REAP_MAX_SUBREQUESTS: "24000",
+          REAP_MAX_ZONE_DELETES: "200",
+          CF_API_BASE: "",
+          CF_ZONE_ID: "",
+          TEST_MIGRATIONS: migrations,
+        }),
       }),
     ],
     test: {
