@@ -139,7 +139,12 @@ export class EdgeConnection {
           resolve();
           return;
         }
-        this.#onFrame(frame);
+        try {
+          this.#onFrame(frame);
+        } catch (error) {
+          // Streams catch their own failures; anything else is logged, never fatal to the process.
+          this.#options.log(`frame ${frame.kind} on stream ${frame.streamId} failed: ${error}`);
+        }
       });
     });
   }
@@ -187,7 +192,28 @@ export class EdgeConnection {
     }
     const stream = this.#streams.get(frame.streamId);
     if (!stream) return; // Already finished here; the edge's frame crossed our end or reset.
-    if (!stream.receive(frame)) this.#protocolError(`unexpected ${frame.kind}`);
+    let expected: boolean;
+    try {
+      expected = stream.receive(frame);
+    } catch (error) {
+      // A visitor's bytes made the origin side throw: that stream ends, the connection goes on.
+      this.#resetStream(stream, error);
+      return;
+    }
+    if (!expected) this.#protocolError(`unexpected ${frame.kind}`);
+  }
+
+  /** Resets one stream after an unexpected throw, telling the edge, and logs why. */
+  #resetStream(stream: OriginStream, error: unknown): void {
+    const message = error instanceof Error ? error.message : String(error);
+    this.#options.log(`stream ${stream.id} failed: ${message}; reset`);
+    this.#send({
+      kind: "reset",
+      streamId: stream.id,
+      code: ResetCode.internal,
+      message: "connector failed on this stream",
+    });
+    stream.abort();
   }
 
   /** Resolves a VPC hostname in this connector's network; refused unless started with `--vpc`. */
@@ -214,7 +240,11 @@ export class EdgeConnection {
     });
     this.#streams.set(head.streamId, stream);
     metrics.requestStarted();
-    stream.start();
+    try {
+      stream.start();
+    } catch (error) {
+      this.#resetStream(stream, error);
+    }
   }
 
   #protocolError(message: string): void {

@@ -53,6 +53,10 @@ export class OriginStream {
   #response: http.IncomingMessage | null = null;
   #socket: WebSocket | null = null;
   #done = false;
+  /** The Content-Length the origin was told, or null when Node frames the body as chunked. */
+  #declaredBodyBytes: number | null = null;
+  /** Request body bytes received from the edge so far. */
+  #bodyBytes = 0;
 
   constructor(id: number, head: RequestHead, context: StreamContext) {
     this.id = id;
@@ -60,8 +64,20 @@ export class OriginStream {
     this.#context = context;
   }
 
-  /** Starts the origin request. */
+  /**
+   * Starts the origin request. Whatever the head holds, a failure here resets this stream only:
+   * Node's HTTP client and `ws` throw synchronously on header bytes or subprotocols they refuse,
+   * and a throw escaping would end the process and every other visitor's stream with it.
+   */
   start(): void {
+    try {
+      this.#start();
+    } catch (error) {
+      this.#fail(ResetCode.refused, `request refused: ${(error as Error).message}`);
+    }
+  }
+
+  #start(): void {
     const override = this.#head.target;
     if (override) {
       // A target override is VPC traffic, which needs `--vpc` and an allowed address.
@@ -97,6 +113,11 @@ export class OriginStream {
       case "data": {
         if (!this.#request || !this.#receiveWindow.received(frame.bytes.byteLength)) return false;
         const size = frame.bytes.byteLength;
+        this.#bodyBytes += size;
+        if (this.#declaredBodyBytes !== null && this.#bodyBytes > this.#declaredBodyBytes) {
+          this.#failBodyLength("longer");
+          return true;
+        }
         this.#request.write(frame.bytes, () => {
           const grant = this.#receiveWindow.drained(size);
           if (grant > 0 && !this.#done) this.#send({ kind: "windowUpdate", bytes: grant });
@@ -104,6 +125,10 @@ export class OriginStream {
         return true;
       }
       case "end":
+        if (this.#declaredBodyBytes !== null && this.#bodyBytes !== this.#declaredBodyBytes) {
+          this.#failBodyLength("shorter");
+          return true;
+        }
         this.#request?.end();
         return true;
       case "windowUpdate":
@@ -141,13 +166,19 @@ export class OriginStream {
    */
   #startHttp(target: URL, override: Target | null = null, vpc: StreamContext["vpc"] = null): void {
     const secure = override ? override.tls : target.protocol === "https:";
+    const framing = requestFraming(this.#head.headers, this.#head.hasBody);
+    if (!framing.ok) {
+      this.#fail(ResetCode.protocol, framing.reason);
+      return;
+    }
+    this.#declaredBodyBytes = framing.declaredBytes;
     const request = (secure ? https : http).request({
       protocol: secure ? "https:" : "http:",
       hostname: override?.address ?? target.hostname,
       port: override?.port ?? (target.port || (secure ? 443 : 80)),
       method: this.#head.method,
       path: `${target.pathname}${target.search}`,
-      headers: this.#head.headers.flat(),
+      headers: framing.headers.flat(),
       setHost: false,
       agent: secure ? this.#context.agent.https : this.#context.agent.http,
       timeout: ORIGIN_CONNECT_TIMEOUT_MS,
@@ -236,9 +267,19 @@ export class OriginStream {
     const protocols: string[] = [];
     for (const [name, value] of this.#head.headers) {
       const lower = name.toLowerCase();
-      if (lower === "sec-websocket-protocol")
-        protocols.push(...value.split(",").map((p) => p.trim()));
-      else if (!WEBSOCKET_HANDSHAKE_HEADERS.has(lower)) headers[lower] = value;
+      if (lower === "sec-websocket-protocol") {
+        // `ws` throws on an empty, repeated or non-token subprotocol (RFC 6455 §4.1).
+        const list = subprotocolList(value);
+        if (!list) {
+          this.#fail(ResetCode.refused, "invalid Sec-WebSocket-Protocol list");
+          return;
+        }
+        protocols.push(...list);
+      } else if (!WEBSOCKET_HANDSHAKE_HEADERS.has(lower)) headers[lower] = value;
+    }
+    if (new Set(protocols).size !== protocols.length) {
+      this.#fail(ResetCode.refused, "invalid Sec-WebSocket-Protocol list");
+      return;
     }
     const socket = new WebSocket(target, protocols, {
       headers,
@@ -285,6 +326,15 @@ export class OriginStream {
     });
   }
 
+  /**
+   * The body the edge sent does not match the length declared to the origin: the origin socket
+   * is destroyed (never returned to the keep-alive pool), so no byte past the declared length can
+   * be read by the origin as the start of another visitor's request.
+   */
+  #failBodyLength(how: "longer" | "shorter"): void {
+    this.#fail(ResetCode.protocol, `request body ${how} than its Content-Length`);
+  }
+
   #fail(code: ResetCode, message: string): void {
     if (this.#done) return;
     this.#send({ kind: "reset", code, message });
@@ -301,6 +351,56 @@ export class OriginStream {
     this.#sendWindow.close();
     this.#context.onDone(this.id, failed);
   }
+}
+
+/** How the request body is framed towards the origin, or why the head cannot be sent. */
+export type RequestFraming =
+  | { ok: true; headers: Header[]; declaredBytes: number | null }
+  | { ok: false; reason: string };
+
+/**
+ * Decides the body's framing from the head: a body without a length is always sent chunked
+ * (whatever Transfer-Encoding the head named), and Content-Length must be one decimal number, repeated
+ * copies agreeing (RFC 9112 §6.3), and zero for a request without a body. Anything else is refused,
+ * because an origin and this connector disagreeing on where a body ends is request smuggling.
+ */
+export function requestFraming(headers: readonly Header[], hasBody: boolean): RequestFraming {
+  const kept: Header[] = [];
+  let declared: string | null = null;
+  for (const header of headers) {
+    const lower = header[0].toLowerCase();
+    if (lower === "transfer-encoding") continue;
+    if (lower === "content-length") {
+      for (const member of header[1].split(",")) {
+        const value = member.trim();
+        if (!/^\d{1,15}$/.test(value)) return { ok: false, reason: "invalid Content-Length" };
+        if (declared !== null && Number(declared) !== Number(value)) {
+          return { ok: false, reason: "conflicting Content-Length values" };
+        }
+        declared = value;
+      }
+      continue;
+    }
+    kept.push(header);
+  }
+  if (declared === null) {
+    // Node frames a GET, HEAD, DELETE or OPTIONS body without any length unless told to chunk:
+    // the origin would then read that body as the next request on the connection.
+    if (hasBody) kept.push(["transfer-encoding", "chunked"]);
+    return { ok: true, headers: kept, declaredBytes: null };
+  }
+  const declaredBytes = Number(declared);
+  if (!hasBody && declaredBytes > 0) {
+    return { ok: false, reason: "Content-Length without a request body" };
+  }
+  kept.push(["content-length", String(declaredBytes)]);
+  return { ok: true, headers: kept, declaredBytes };
+}
+
+/** The members of a `Sec-WebSocket-Protocol` value, or null unless each is an RFC 9110 token. */
+export function subprotocolList(value: string): string[] | null {
+  const list = value.split(",").map((member) => member.trim());
+  return list.every((member) => /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(member)) ? list : null;
 }
 
 /** Maps the public URL's path and query onto the origin (`--url`), keeping the origin's base path. */

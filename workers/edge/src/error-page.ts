@@ -11,6 +11,7 @@ export const PUBLIC_ERRORS = {
   body_too_large: { status: 413, number: 1035, title: "Request body too large" },
   origin_failed: { status: 502, number: 1036, title: "Bad gateway" },
   tunnel_deleted: { status: 404, number: 1037, title: "Tunnel deleted" },
+  bad_request: { status: 400, number: 1038, title: "Bad request" },
 } as const;
 export type PublicErrorName = keyof typeof PUBLIC_ERRORS;
 
@@ -24,6 +25,9 @@ const DETAILS: Record<PublicErrorName, string> = {
   body_too_large: "The request's body exceeds the size a tunnel accepts.",
   origin_failed: "The connector could not get an answer from the origin behind this tunnel.",
   tunnel_deleted: "This tunnel was deleted after being disconnected for too long.",
+  bad_request:
+    "The request's head is not valid HTTP (its Host, a header name or value, its body framing or " +
+    "its WebSocket subprotocols), so the tunnel does not forward it.",
 };
 
 /** Builds the visitor-facing error response; `detail` adds a safe, specific reason. */

@@ -1,4 +1,5 @@
 import type { Header } from "@burrow/wire";
+import { connectionNominated, visitorHeaderValue, wireHeaderValue } from "./request-head";
 
 /**
  * Hop-by-hop headers (RFC 9110 §7.6.1) describe one connection, not the message, so they never
@@ -45,14 +46,21 @@ export function headersFit(headers: Headers): boolean {
 }
 
 /**
- * The headers a connector's origin sees: the visitor's, minus hop-by-hop and internal ones, plus
- * X-Forwarded-For / X-Forwarded-Proto as cloudflared sets them. Host stays the public hostname.
+ * The headers a connector's origin sees: the visitor's, minus hop-by-hop ones, those the visitor's
+ * `Connection` names and internal ones, plus X-Forwarded-For / X-Forwarded-Proto as cloudflared
+ * sets them. Host stays the public hostname. Values travel as byte strings (request-head.ts), so
+ * the origin gets the visitor's UTF-8 bytes, not a Latin-1 re-encoding of them.
  */
 export function headersForOrigin(request: Request, clientIp: string): Header[] {
   const out: Header[] = [];
+  const nominated = connectionNominated(request.headers.get("connection"));
   let forwardedFor = "";
-  for (const [name, value] of request.headers) {
+  for (const [name, decoded] of request.headers) {
     if (HOP_BY_HOP.has(name) || name.startsWith(INTERNAL_HEADER_PREFIX)) continue;
+    if (nominated.has(name) && name !== "host") continue;
+    // The edge refused values it cannot carry before the request got here (request-head.ts).
+    const value = wireHeaderValue(decoded);
+    if (value === null) continue;
     if (name === "x-forwarded-for") {
       forwardedFor = value;
       continue;
@@ -66,13 +74,23 @@ export function headersForOrigin(request: Request, clientIp: string): Header[] {
   return out;
 }
 
-/** Builds response Headers from the origin's, dropping hop-by-hop ones. */
+/**
+ * Builds response Headers from the origin's, dropping hop-by-hop ones and those the origin's
+ * `Connection` names (RFC 9110 §7.6.1). Byte-string values are decoded back to the origin's
+ * UTF-8; a value workerd cannot write as the origin sent it is dropped rather than altered.
+ */
 export function headersForVisitor(headers: Header[]): Headers {
-  const out = new Headers();
+  let connection: string | null = null;
   for (const [name, value] of headers) {
+    if (name.toLowerCase() === "connection") connection = connection ? `${connection},${value}` : value;
+  }
+  const nominated = connectionNominated(connection);
+  const out = new Headers();
+  for (const [name, wire] of headers) {
     const lower = name.toLowerCase();
-    if (HOP_BY_HOP.has(lower)) continue;
-    out.append(name, value);
+    if (HOP_BY_HOP.has(lower) || nominated.has(lower)) continue;
+    const value = visitorHeaderValue(wire);
+    if (value !== null) out.append(name, value);
   }
   return out;
 }

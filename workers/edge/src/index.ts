@@ -5,6 +5,7 @@ import { authenticateConnector } from "./connector-auth";
 import { PUBLIC_ERRORS, publicError } from "./error-page";
 import { headersFit, INTERNAL_HEADER_PREFIX } from "./forwarded-headers";
 import { forgetRoute, routeFor } from "./hostname-routes";
+import { connectionNominated, isHost, requestHeadProblem } from "./request-head";
 import { CLIENT_IP_HEADER, OPERATION_HEADER } from "./tunnel";
 
 export { Tunnel } from "./tunnel";
@@ -67,13 +68,24 @@ const NO_CONNECTOR = String(PUBLIC_ERRORS.no_connector.number);
 
 /** Carries a visitor's request to the Tunnel DO that serves its hostname. */
 async function forwardToTunnel(request: Request, env: Env, hostname: string): Promise<Response> {
+  const problem = requestHeadProblem(request);
+  if (problem) {
+    // The reason is for the operator; the visitor gets the generic 400 page, nothing echoed.
+    console.log(`refused a request head for ${hostname}: ${problem}`);
+    return publicError("bad_request", request);
+  }
   const route = await routeFor(env.DB, hostname);
   if (!route) return publicError("unknown_host", request);
   if (!headersFit(request.headers)) return publicError("headers_too_large", request);
   const headers = new Headers();
+  // Headers the visitor's Connection names belong to its connection to us (RFC 9110 §7.6.1).
+  const nominated = connectionNominated(request.headers.get("connection"));
   for (const [name, value] of request.headers) {
     // Visitors must never steer the DO with internal headers.
-    if (!name.startsWith(INTERNAL_HEADER_PREFIX)) headers.append(name, value);
+    if (name.startsWith(INTERNAL_HEADER_PREFIX)) continue;
+    // The DO still needs Host, and Upgrade to see a WebSocket; it drops both as hop-by-hop later.
+    if (nominated.has(name) && name !== "host" && name !== "upgrade") continue;
+    headers.append(name, value);
   }
   headers.set(OPERATION_HEADER, "forward");
   headers.set(CONNECT_HEADERS.tunnelId, route.tunnelId);
@@ -99,15 +111,26 @@ async function forwardToTunnel(request: Request, env: Env, hostname: string): Pr
   return response;
 }
 
-/** Splits the Host header into a lowercase hostname without the port. */
-function hostnameOf(request: Request): string {
-  const host = (request.headers.get("host") ?? new URL(request.url).host).toLowerCase();
+/**
+ * Splits the Host header into a lowercase hostname without the port; null when Host is not a
+ * host (RFC 9110 §7.2), which the visitor learns as a 400 rather than a bare 500.
+ */
+function hostnameOf(request: Request): string | null {
+  const header = request.headers.get("host");
+  if (header !== null && !isHost(header)) return null;
+  let host: string;
+  try {
+    host = (header ?? new URL(request.url).host).toLowerCase();
+  } catch {
+    return null;
+  }
   return host.startsWith("[") ? host.slice(0, host.indexOf("]") + 1) : host.replace(/:\d+$/, "");
 }
 
 export default {
   async fetch(request, env, ctx) {
     const hostname = hostnameOf(request);
+    if (hostname === null) return publicError("bad_request", request);
     if (isApex(hostname, env.ZONE)) return apex.fetch(request, env, ctx);
     return forwardToTunnel(request, env, hostname);
   },
