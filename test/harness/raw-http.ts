@@ -53,6 +53,8 @@ function parseAnswer(bytes: Buffer, closed: boolean): RawAnswer | null {
   const head = text.slice(0, split);
   const body = text.slice(split + 4);
   const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1] ?? 0);
+  // A 101 (WebSocket accepted) has no body: the socket now carries frames, the answer is the head.
+  if (status === 101) return { status, head, body: "" };
   const length = /\r\ncontent-length: *(\d+)/i.exec(head)?.[1];
   if (length !== undefined && body.length >= Number(length)) {
     return { status, head, body: body.slice(0, Number(length)) };
