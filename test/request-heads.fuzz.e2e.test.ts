@@ -32,8 +32,7 @@ describe("fuzzed request heads", () => {
   it(`answers ${REQUESTS} random heads and leaves the connector serving`, async () => {
     const random = prng(SEED);
     const pick = (chars: string) => chars[Math.floor(random() * chars.length)]!;
-    const text = (length: number, chars: () => string) =>
-      Array.from({ length }, chars).join("");
+    const text = (length: number, chars: () => string) => Array.from({ length }, chars).join("");
     const name = () =>
       text(1 + Math.floor(random() * 12), () => (random() < 0.9 ? pick(TCHARS) : pick(NON_TOKEN)));
     const value = () =>
@@ -68,7 +67,9 @@ describe("fuzzed request heads", () => {
     for (let start = 0; start < requests.length; start += CONCURRENCY) {
       const batch = requests.slice(start, start + CONCURRENCY);
       // rawExchange rejects after 20 s without an answer: a hang fails the test.
-      const answers = await Promise.all(batch.map((request) => rawExchange(stack.edge.port, request)));
+      const answers = await Promise.all(
+        batch.map((request) => rawExchange(stack.edge.port, request)),
+      );
       statuses.push(...answers.map((answer) => answer.status));
     }
     expect(statuses.every((status) => status >= 100)).toBe(true);

@@ -85,7 +85,10 @@ describe("request smuggling through the tunnel", () => {
   it("forwards nothing for `chunked` that is not the last coding (workerd refuses it itself)", async () => {
     const answer = await rawExchange(
       edge.port,
-      attack(["content-length: 4", "transfer-encoding: chunked, identity"], chunked(`ABCD${SMUGGLED}`)),
+      attack(
+        ["content-length: 4", "transfer-encoding: chunked, identity"],
+        chunked(`ABCD${SMUGGLED}`),
+      ),
     );
     // workerd's own HTTP server answers 500 before any Worker runs; nothing reaches the origin.
     expect(answer.status).toBeGreaterThanOrEqual(400);

@@ -38,7 +38,15 @@ describe("requestFraming", () => {
 
   it("keeps one Content-Length and refuses conflicting, malformed or bodiless ones", () => {
     expect(requestFraming([["Content-Length", "5, 5"]], true)).toMatchObject({ declaredBytes: 5 });
-    expect(requestFraming([["content-length", "4"], ["content-length", "5"]], true).ok).toBe(false);
+    expect(
+      requestFraming(
+        [
+          ["content-length", "4"],
+          ["content-length", "5"],
+        ],
+        true,
+      ).ok,
+    ).toBe(false);
     expect(requestFraming([["content-length", "-1"]], true).ok).toBe(false);
     expect(requestFraming([["content-length", "4"]], false).ok).toBe(false);
     expect(requestFraming([["content-length", "0"]], false).ok).toBe(true);
@@ -120,7 +128,9 @@ describe("OriginStream", () => {
     const { stream, sent, agent } = streamFor(origin.url, { headers: [["content-length", "4"]] });
     stream.start();
     await until(() => origin.connections.length === 1);
-    expect(stream.receive({ kind: "data", streamId: 1, bytes: new TextEncoder().encode("ABCDGET /x") })).toBe(true);
+    expect(
+      stream.receive({ kind: "data", streamId: 1, bytes: new TextEncoder().encode("ABCDGET /x") }),
+    ).toBe(true);
     await until(() => origin.connections[0]!.closed);
     const received = Buffer.concat(origin.connections[0]!.bytes).toString("latin1");
     // Node holds the head until the first body write, so the origin saw nothing at all.

@@ -82,7 +82,8 @@ export function headersForOrigin(request: Request, clientIp: string): Header[] {
 export function headersForVisitor(headers: Header[]): Headers {
   let connection: string | null = null;
   for (const [name, value] of headers) {
-    if (name.toLowerCase() === "connection") connection = connection ? `${connection},${value}` : value;
+    if (name.toLowerCase() === "connection")
+      connection = connection ? `${connection},${value}` : value;
   }
   const nominated = connectionNominated(connection);
   const out = new Headers();

@@ -17,6 +17,7 @@ const PLAIN_VALUE = /^[\t\x20-\x7e]*$/;
  * visitor's original bytes are gone by the time a Worker sees them: such a value is refused too,
  * rather than forwarded altered.
  */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
 const UNCARRIABLE_VALUE = /[\x00-\x08\x0a-\x1f\x7f\ufffd]/;
 
 /** Host as RFC 9110 §7.2 allows it: a reg-name or an IPv6 literal, then an optional port. */
