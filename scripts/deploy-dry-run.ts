@@ -12,6 +12,7 @@ const CONFIGS = [
   "wrangler.toml",
   "workers/quick-tunnel/wrangler.toml",
   "workers/reaper/wrangler.toml",
+  "workers/api/wrangler.toml",
   "workers/binding/wrangler.toml",
   "workers/binding/example-consumer/wrangler.toml",
 ];

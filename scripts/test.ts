@@ -18,6 +18,7 @@ const SUITES = [
   "workers/quick-tunnel",
   "workers/edge",
   "workers/reaper",
+  "workers/api",
   "workers/binding",
   "test",
 ];

@@ -18,7 +18,13 @@ export const API_ERROR_CODES = {
   tunnel_deleted: 1004,
   validation_failed: 1005,
   upstream_failed: 1006,
+  payload_too_large: 1007,
   internal_error: 1099,
+  // Cloudflare's own numbers, which cloudflared and wrangler users recognise.
+  dns_record_exists: 1003,
+  tunnel_name_taken: 1013,
+  tunnel_has_connections: 1022,
+  authentication_error: 10000,
 } as const;
 export type ApiErrorName = keyof typeof API_ERROR_CODES;
 
@@ -52,6 +58,43 @@ export function successBody<T>(result: T) {
   return { success: true as const, result, errors: [] as ApiErrorDetail[], messages: [] };
 }
 
+/** `result_info` of a list answer; cloudflared pages until `count < per_page`. */
+export interface ResultInfo {
+  page: number;
+  per_page: number;
+  count: number;
+  total_count: number;
+}
+
+/** A successful list envelope with exact paging. */
+export function listBody<T>(result: T[], info: ResultInfo) {
+  return { ...successBody(result), result_info: info };
+}
+
+/**
+ * cloudflared parses an error body only when Content-Type is exactly `application/json`, without
+ * `; charset=…` (CLOUDFLARE-COMPAT.md), so envelopes are sent with this header and nothing else.
+ */
+export const JSON_CONTENT_TYPE = "application/json";
+
+/** An envelope as a Response whose Content-Type is exactly {@link JSON_CONTENT_TYPE}. */
+export function envelopeResponse(
+  body: unknown,
+  status = 200,
+  headers: Record<string, string> = {},
+): Response {
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { ...headers, "content-type": JSON_CONTENT_TYPE },
+  });
+}
+
+/** A message part quoting client input, cut so an error never echoes a large value back. */
+export function quoted(value: unknown, maxChars = 64): string {
+  const text = typeof value === "string" ? value : (JSON.stringify(value) ?? String(value));
+  return text.length <= maxChars ? `"${text}"` : `"${text.slice(0, maxChars)}…" (truncated)`;
+}
+
 /** A failed envelope; `result` is null as in Cloudflare's API. */
 export function failureBody(errors: ApiErrorDetail[]) {
   return { success: false as const, result: null, errors, messages: [] };
@@ -60,12 +103,9 @@ export function failureBody(errors: ApiErrorDetail[]) {
 /** Turns any thrown value into an envelope Response, logging what the client must not see. */
 export function errorResponse(error: unknown, context: string): Response {
   if (error instanceof ApiError) {
-    return Response.json(failureBody([error.detail]), {
-      status: error.status,
-      headers: error.headers,
-    });
+    return envelopeResponse(failureBody([error.detail]), error.status, error.headers);
   }
   console.error(`${context}: unexpected error`, error);
   const internal = new ApiError(500, "internal_error", "the request could not be completed");
-  return Response.json(failureBody([internal.detail]), { status: 500 });
+  return envelopeResponse(failureBody([internal.detail]), 500);
 }

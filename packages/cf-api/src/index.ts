@@ -3,8 +3,13 @@ export {
   ApiError,
   type ApiErrorDetail,
   type ApiErrorName,
+  envelopeResponse,
   errorResponse,
   failureBody,
+  JSON_CONTENT_TYPE,
+  listBody,
+  quoted,
+  type ResultInfo,
   successBody,
 } from "./envelope";
 export {

@@ -18,6 +18,7 @@ export function workerConfigPaths(): string[] {
     path.join(REPO_ROOT, "wrangler.toml"),
     path.join(REPO_ROOT, "workers/quick-tunnel/wrangler.toml"),
     path.join(REPO_ROOT, "workers/reaper/wrangler.toml"),
+    path.join(REPO_ROOT, "workers/api/wrangler.toml"),
     path.join(REPO_ROOT, "workers/binding/wrangler.toml"),
     path.join(REPO_ROOT, "workers/binding/example-consumer/wrangler.toml"),
   ];

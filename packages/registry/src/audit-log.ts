@@ -5,7 +5,12 @@ export type AuditEvent =
   | "Unregistered"
   | "CNAME add"
   | "CNAME delete"
+  | "CNAME update"
   | "Deleted"
+  | "Renamed"
+  | "Secret rotated"
+  | "Configuration updated"
+  | "Connections cleaned up"
   | `VPC service ${string}`;
 
 /** One audit_log row; `detail` is the JSON that was recorded with it, parsed. */

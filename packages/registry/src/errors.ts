@@ -6,6 +6,14 @@ export class HostnameTakenError extends Error {
   }
 }
 
+/** A live tunnel with this name already exists in the account (Cloudflare's error 1013). */
+export class TunnelNameTakenError extends Error {
+  override readonly name = "TunnelNameTakenError";
+  constructor(readonly tunnelName: string) {
+    super(`a tunnel named ${tunnelName} already exists`);
+  }
+}
+
 /** A VPC service with this name already exists (vpc_services.name is unique). */
 export class VpcServiceNameTakenError extends Error {
   override readonly name = "VpcServiceNameTakenError";

@@ -1,5 +1,14 @@
 // @burrow/registry: the D1 schema's typed queries, shared by the Workers. Migrations live in
 // ../migrations; see README.md for the conns_inactive_at convention.
+export {
+  API_TOKEN_SCOPES,
+  type ApiToken,
+  type ApiTokenScope,
+  createApiToken,
+  findApiTokenByHash,
+  listApiTokens,
+  revokeApiToken,
+} from "./api-tokens";
 export { type AuditEntry, type AuditEvent, appendAudit, listAudit } from "./audit-log";
 export { chunk, MAX_BOUND_PARAMETERS } from "./batch";
 export {
@@ -11,9 +20,37 @@ export {
   normalizeHostname,
   setZoneRecordId,
 } from "./dns-records";
-export { HostnameTakenError, TunnelNotFoundError, VpcServiceNameTakenError } from "./errors";
+export {
+  deleteTunnelWithRoutes,
+  getDnsRecord,
+  type RouteOutcome,
+  routeHostname,
+  unrouteHostname,
+} from "./dns-routes";
+export {
+  HostnameTakenError,
+  TunnelNameTakenError,
+  TunnelNotFoundError,
+  VpcServiceNameTakenError,
+} from "./errors";
+export {
+  getTunnelConfiguration,
+  listTunnels,
+  putTunnelConfiguration,
+  renameTunnel,
+  rotateTunnelSecret,
+  type TunnelConfiguration,
+  type TunnelListFilter,
+  type TunnelPage,
+} from "./named-tunnels";
+export {
+  type HostnameChoice,
+  provisionTunnel,
+  type ZoneRecordWriter,
+} from "./provision-tunnel";
 export { hashSecret, secretMatches } from "./secret";
 export {
+  type ConfigSource,
   createTunnel,
   deleteTunnels,
   findTunnelByHostname,
@@ -24,6 +61,7 @@ export {
   markTunnelDeleted,
   type NewTunnel,
   reapTunnels,
+  routeCandidates,
   type Tunnel,
   type TunnelKind,
 } from "./tunnels";

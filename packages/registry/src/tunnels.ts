@@ -11,6 +11,7 @@ import {
   runRouting,
   toDnsRecord,
 } from "./dns-records";
+import { isConstraintError, TunnelNameTakenError } from "./errors";
 
 /** Quick tunnels are anonymous and reaped when idle; named tunnels live until deleted. */
 export type TunnelKind = "quick" | "named";
@@ -28,7 +29,16 @@ export interface Tunnel {
   createdAt: number;
   deletedAt: number | null;
   connsInactiveAt: number | null;
+  /** When the tunnel last went from no live connection to one; null if it never connected. */
+  connsActiveAt: number | null;
+  /** Where connectors take their ingress from: their own config file, or PUT /configurations. */
+  configSrc: ConfigSource;
+  /** The secret sealed by the API Worker (see its README), or null. */
+  secretSealed: string | null;
 }
+
+/** Cloudflare's `config_src`. */
+export type ConfigSource = "local" | "cloudflare";
 
 /** What createTunnel needs; `secretHash` comes from hashSecret(). */
 export interface NewTunnel {
@@ -38,9 +48,12 @@ export interface NewTunnel {
   kind: TunnelKind;
   secretHash: string;
   createdAt: number;
+  configSrc?: ConfigSource;
+  secretSealed?: string | null;
 }
 
-interface TunnelRow {
+/** The row shape of tunnels as D1 returns it. */
+export interface TunnelRow {
   id: string;
   account_tag: string;
   name: string;
@@ -49,10 +62,13 @@ interface TunnelRow {
   created_at: number;
   deleted_at: number | null;
   conns_inactive_at: number | null;
+  conns_active_at: number | null;
+  config_src: ConfigSource;
+  secret_sealed: string | null;
 }
 
-const TUNNEL_COLUMNS =
-  "id, account_tag, name, kind, secret_hash, created_at, deleted_at, conns_inactive_at";
+export const TUNNEL_COLUMNS =
+  "id, account_tag, name, kind, secret_hash, created_at, deleted_at, conns_inactive_at, conns_active_at, config_src, secret_sealed";
 
 /**
  * The reaper's query, exported so a test can EXPLAIN it. Every term matches the partial index
@@ -79,19 +95,49 @@ export async function createTunnel(
   const statements = [
     // conns_inactive_at = created_at: a tunnel that never connects is idle from its first moment.
     db
-      .prepare(`INSERT INTO tunnels (${TUNNEL_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, NULL, ?6)`)
-      .bind(tunnel.id, tunnel.accountTag, tunnel.name, tunnel.kind, tunnel.secretHash, at),
+      .prepare(
+        `INSERT INTO tunnels (${TUNNEL_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, NULL, ?6, NULL, ?7, ?8)`,
+      )
+      .bind(
+        tunnel.id,
+        tunnel.accountTag,
+        tunnel.name,
+        tunnel.kind,
+        tunnel.secretHash,
+        at,
+        tunnel.configSrc ?? "local",
+        tunnel.secretSealed ?? null,
+      ),
     auditStatement(db, tunnel.id, "Created", { name: tunnel.name, kind: tunnel.kind }, at),
   ];
   if (dns === undefined) {
-    await db.batch(statements);
+    await runTunnelInsert(db, tunnel, statements);
     return;
   }
   statements.push(
     insertDnsRecordStatement(db, tunnel.id, dns, at),
     auditStatement(db, tunnel.id, "CNAME add", routeDetail(dns), at),
   );
-  await runRouting(db, tunnel.id, dns.hostname, statements);
+  await runTunnelInsert(db, tunnel, statements, dns.hostname);
+}
+
+// The live-name index (migration 0002) turns a duplicate into a constraint failure of the batch,
+// so the name check and the insert are one atomic step.
+async function runTunnelInsert(
+  db: D1Database,
+  tunnel: NewTunnel,
+  statements: D1PreparedStatement[],
+  hostname?: string,
+): Promise<void> {
+  try {
+    if (hostname === undefined) await db.batch(statements);
+    else await runRouting(db, tunnel.id, hostname, statements);
+  } catch (error) {
+    if (isConstraintError(error, "constraint failed: tunnels.account_tag, tunnels.name")) {
+      throw new TunnelNameTakenError(tunnel.name);
+    }
+    throw error;
+  }
 }
 
 /** One tunnel by id, soft-deleted ones included (check `deletedAt`); null when there is none. */
@@ -103,25 +149,43 @@ export async function getTunnel(db: D1Database, id: string): Promise<Tunnel | nu
   return row === null ? null : toTunnel(row);
 }
 
-/** The live tunnel a hostname routes to (case-insensitive), or null; deleted tunnels never match. */
+/**
+ * The live tunnel a hostname routes to (case-insensitive), or null; deleted tunnels never match.
+ * Without an exact route, the nearest wildcard route answers: for `a.b.dev.example.com` that is
+ * `*.b.dev.example.com`, then `*.dev.example.com`, then `*.example.com` (a wildcard covers every
+ * depth below it, as in cloudflared's ingress rules, but not its own apex).
+ */
 export async function findTunnelByHostname(
   db: D1Database,
   hostname: string,
 ): Promise<{ tunnelId: string; kind: TunnelKind } | null> {
-  // A primary-key lookup on dns_records, then one on tunnels: two index seeks, no scan.
+  const candidates = routeCandidates(normalizeHostname(hostname));
+  // Primary-key seeks on dns_records (one per candidate, at most MAX_BOUND_PARAMETERS), then one
+  // on tunnels; the longest candidate is the most specific, so it wins.
   const row = await db
     .prepare(
       `SELECT t.id AS tunnel_id, t.kind AS kind
        FROM dns_records AS d JOIN tunnels AS t ON t.id = d.tunnel_id
-       WHERE d.hostname = ?1 AND t.deleted_at IS NULL`,
+       WHERE d.hostname IN (${placeholders(candidates.length)}) AND t.deleted_at IS NULL
+       ORDER BY length(d.hostname) DESC LIMIT 1`,
     )
-    .bind(normalizeHostname(hostname))
+    .bind(...candidates)
     .first<{ tunnel_id: string; kind: TunnelKind }>();
   return row === null ? null : { tunnelId: row.tunnel_id, kind: row.kind };
 }
 
+/** The hostname itself, then `*.<parent>` for each parent with at least two labels. */
+export function routeCandidates(hostname: string): string[] {
+  const labels = hostname.split(".");
+  const candidates = [hostname];
+  for (let start = 1; start < labels.length - 1; start++) {
+    candidates.push(`*.${labels.slice(start).join(".")}`);
+  }
+  return candidates.slice(0, MAX_BOUND_PARAMETERS);
+}
+
 /**
- * Records a live connection: conns_inactive_at = NULL plus a "Registered" audit row. Returns false,
+ * Records a live connection: conns_inactive_at = NULL, conns_active_at = `at`, plus a "Registered" audit row. Returns false,
  * changing nothing, when the tunnel is missing or deleted, so the caller refuses the connection.
  */
 export async function markConnected(
@@ -140,8 +204,11 @@ export async function markConnected(
       )
       .bind(tunnelId, encodeDetail(detail), at),
     db
-      .prepare("UPDATE tunnels SET conns_inactive_at = NULL WHERE id = ?1 AND deleted_at IS NULL")
-      .bind(tunnelId),
+      .prepare(
+        `UPDATE tunnels SET conns_inactive_at = NULL, conns_active_at = ?2
+         WHERE id = ?1 AND deleted_at IS NULL`,
+      )
+      .bind(tunnelId, at),
   ]);
   return (updated?.meta.changes ?? 0) > 0;
 }
@@ -325,7 +392,8 @@ export async function reapTunnels(
   return reaped;
 }
 
-function toTunnel(row: TunnelRow): Tunnel {
+/** Maps a tunnels row to its camelCase shape. */
+export function toTunnel(row: TunnelRow): Tunnel {
   return {
     id: row.id,
     accountTag: row.account_tag,
@@ -335,5 +403,8 @@ function toTunnel(row: TunnelRow): Tunnel {
     createdAt: row.created_at,
     deletedAt: row.deleted_at,
     connsInactiveAt: row.conns_inactive_at,
+    connsActiveAt: row.conns_active_at,
+    configSrc: row.config_src,
+    secretSealed: row.secret_sealed,
   };
 }

@@ -33,6 +33,9 @@ describe("createTunnel", () => {
       ...tunnel,
       deletedAt: null,
       connsInactiveAt: tunnel.createdAt,
+      connsActiveAt: null,
+      configSrc: "local",
+      secretSealed: null,
     });
     expect(await listDnsRecords(db, tunnel.id)).toEqual([
       {

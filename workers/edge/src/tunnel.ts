@@ -2,6 +2,12 @@ import { DurableObject } from "cloudflare:workers";
 import { markConnected, markDisconnected } from "@burrow/registry";
 import { decodeFrame, encodeFrame, type Frame, ResetCode } from "@burrow/wire";
 import { CONNECT_HEADERS, CONNECTOR_TAG, type ConnectionRecord, connectionOf } from "./connection";
+import {
+  type ConnectorSnapshot,
+  forgetDrops,
+  recentDrops,
+  rememberDropped,
+} from "./connection-history";
 import { DnsCache, type DnsCacheStats } from "./dns-cache";
 import { publicError } from "./error-page";
 import { contentLengthOf, headersForOrigin, headersForVisitor } from "./forwarded-headers";
@@ -381,12 +387,38 @@ export class Tunnel extends DurableObject<Env> {
     if (!record || this.#disconnectRecorded.has(socket) || this.#erased) return;
     this.#disconnectRecorded.add(socket);
     this.ctx.storage.kv.put(LAST_ACTIVE_AT_KEY, Date.now());
+    rememberDropped(this.ctx.storage.kv, record, Date.now());
     await this.#writePresence(async () => {
       // Decided when the write runs, not when it was queued: a connector may have attached since.
       const stillLive = this.#liveSockets().some((other) => !this.#disconnectRecorded.has(other));
       if (stillLive || this.#connectsInFlight > 0) return;
       await markDisconnected(this.env.DB, record.tunnelId, Date.now());
     });
+  }
+
+  /** Live connections and those dropped within the last minutes, for the management API. */
+  async connectors(): Promise<ConnectorSnapshot> {
+    const live = this.#liveSockets().flatMap((socket) => connectionOf(socket) ?? []);
+    return { live, dropped: recentDrops(this.ctx.storage.kv, Date.now()) };
+  }
+
+  /**
+   * Closes the live connections of one connector, or all when `connectorId` is undefined, and
+   * forgets their drops (cleaned up, not pending a reconnect). `tunnelDeleted` closes with 4410 so
+   * the connector exits instead of reconnecting. Returns how many connections were closed.
+   */
+  async disconnect(connectorId?: string, tunnelDeleted = false): Promise<number> {
+    const closing = this.#liveSockets().filter(
+      (socket) => connectorId === undefined || connectionOf(socket)?.connectorId === connectorId,
+    );
+    for (const socket of closing) {
+      if (tunnelDeleted) socket.close(CLOSE_CODES.tunnelDeleted, "tunnel deleted");
+      else socket.close(1000, "connection cleaned up");
+      this.#failStreamsOn(socket, "connection cleaned up");
+    }
+    await Promise.all(closing.map((socket) => this.#recordDisconnect(socket)));
+    forgetDrops(this.ctx.storage.kv, Date.now(), connectorId);
+    return closing.length;
   }
 
   /**

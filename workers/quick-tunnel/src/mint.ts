@@ -1,11 +1,5 @@
 import { ApiError, ZoneDnsClient, zoneDnsConfigFrom } from "@burrow/cf-api";
-import {
-  createTunnel,
-  deleteTunnels,
-  HostnameTakenError,
-  hashSecret,
-  setZoneRecordId,
-} from "@burrow/registry";
+import { hashSecret, provisionTunnel } from "@burrow/registry";
 import { randomHostname } from "./hostname";
 
 /** Random hostnames collide with odds of about n / 2^48; five tries make a failure practically impossible. */
@@ -29,7 +23,6 @@ export async function mintQuickTunnel(
   const id = crypto.randomUUID();
   const secret = crypto.getRandomValues(new Uint8Array(32));
   const name = `qt-${hex(crypto.getRandomValues(new Uint8Array(16)))}`;
-  const content = `${id}.${env.TUNNEL_TARGET_SUFFIX}`;
   const tunnel = {
     id,
     accountTag: env.ACCOUNT_TAG,
@@ -38,29 +31,24 @@ export async function mintQuickTunnel(
     secretHash: await hashSecret(secret),
     createdAt: now,
   };
-
-  let hostname = "";
-  for (let attempt = 1; !hostname; attempt++) {
-    const candidate = pickHostname(env.ZONE);
-    try {
-      await createTunnel(env.DB, tunnel, { hostname: candidate, type: "CNAME", content });
-      hostname = candidate;
-    } catch (error) {
-      if (!(error instanceof HostnameTakenError) || attempt >= MAX_HOSTNAME_ATTEMPTS) throw error;
-    }
-  }
-
-  const zone = zoneDnsConfigFrom(env);
-  if (zone) {
-    try {
-      const record = await new ZoneDnsClient(zone).createCname(hostname, content, `burrow ${name}`);
-      await setZoneRecordId(env.DB, hostname, record.id);
-    } catch (error) {
-      // Without its public record the tunnel is unreachable: remove it rather than hand it out.
-      await deleteTunnels(env.DB, [id], Date.now());
-      if (error instanceof ApiError) throw error;
-      throw new ApiError(502, "upstream_failed", "the DNS record could not be created");
-    }
+  const config = zoneDnsConfigFrom(env);
+  let hostname: string;
+  try {
+    const provisioned = await provisionTunnel(
+      env.DB,
+      config ? new ZoneDnsClient(config) : null,
+      tunnel,
+      {
+        pick: () => pickHostname(env.ZONE),
+        maxAttempts: MAX_HOSTNAME_ATTEMPTS,
+        targetSuffix: env.TUNNEL_TARGET_SUFFIX,
+      },
+    );
+    hostname = provisioned.hostname ?? "";
+  } catch (error) {
+    // provisionTunnel has already removed a tunnel whose public record could not be made.
+    if (error instanceof ApiError || !config) throw error;
+    throw new ApiError(502, "upstream_failed", "the DNS record could not be created");
   }
 
   return { id, name, hostname, account_tag: env.ACCOUNT_TAG, secret: base64(secret) };
