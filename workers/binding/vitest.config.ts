@@ -2,8 +2,10 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
+import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
+import { workerVars } from "../../packages/local-edge/src/worker-configs";
+import { APPLY_MIGRATIONS_SETUP, registryTestBindings } from "../../packages/registry/testing/pool";
 import { SERVICE_A, SERVICE_B, TEST_ADMIN_TOKEN } from "./test/fixtures";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -36,7 +38,7 @@ function prebuild(config: string, name: string): string {
 }
 
 export default defineConfig(async () => {
-  const migrations = await readD1Migrations(path.join(root, "packages/registry/migrations"));
+  const registry = await registryTestBindings();
   const edgeScript = prebuild(path.join(root, "wrangler.toml"), "edge");
   const bindingScript = prebuild(path.join(here, "wrangler.toml"), "binding");
   const tunnelDo = { className: "Tunnel", scriptName: "burrow-edge" };
@@ -48,7 +50,7 @@ export default defineConfig(async () => {
           compatibilityFlags: ["nodejs_compat"],
           d1Databases: { DB: DATABASE_ID },
           durableObjects: { TUNNEL: tunnelDo },
-          bindings: { TEST_MIGRATIONS: migrations },
+          bindings: registry,
           // Pool 0.15.1 drops `props` written in wrangler config, so consumers are declared here.
           serviceBindings: {
             ADMIN: "burrow-binding",
@@ -73,11 +75,7 @@ export default defineConfig(async () => {
               compatibilityDate: COMPATIBILITY_DATE,
               d1Databases: { DB: DATABASE_ID },
               durableObjects: { TUNNEL: { className: "Tunnel", useSQLite: true } },
-              bindings: {
-                ZONE: "localhost",
-                QUICK_TUNNEL_MAX_IN_FLIGHT: "1000",
-                MAX_REQUEST_BODY_BYTES: "4294967296",
-              },
+              bindings: workerVars("wrangler.toml"),
               serviceBindings: { VPC_ADMIN: "burrow-binding" },
             },
             {
@@ -94,7 +92,7 @@ export default defineConfig(async () => {
       }),
     ],
     test: {
-      setupFiles: ["./test/apply-migrations.ts"],
+      setupFiles: [APPLY_MIGRATIONS_SETUP],
       include: ["test/**/*.test.ts", "src/**/*.test.ts"],
     },
   };
