@@ -3,11 +3,13 @@
  * workload sent straight to the origin in the same run, and printed as a ratio. Prints a table,
  * then one JSON object (also written to .burrow/bench.json).
  */
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdir, readdir, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { startConnector, stopConnector } from "@burrow/connector/testing";
 import { REPO_ROOT, startLocalEdge } from "@burrow/local-edge";
 import { benchWire } from "../packages/wire/src/codec-bench";
+import { benchVpc } from "../workers/binding/bench/vpc-bench";
+import { benchReaper } from "../workers/reaper/bench/reap-bench";
 import { startBenchOrigin } from "./bench/bench-origin";
 import { HttpTarget } from "./bench/http-target";
 import { peakRssMiB, percentile, round, rssGrowthDuring, runLoad } from "./bench/measure";
@@ -32,41 +34,6 @@ function record(
     direct === null ? "" : `${round(direct)} ${unit}`,
     ratio,
   ]);
-}
-
-async function startConnector(
-  edge: URL,
-  origin: URL,
-): Promise<{ process: ChildProcess; hostname: string }> {
-  const child = spawn(
-    process.execPath,
-    [
-      path.join(REPO_ROOT, "packages/connector/bin/burrow.mjs"),
-      "tunnel",
-      "--edge",
-      edge.href,
-      "--url",
-      origin.href,
-    ],
-    { stdio: ["ignore", "ignore", "pipe"] },
-  );
-  let log = "";
-  const hostname = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`connector did not register:\n${log}`)),
-      30_000,
-    );
-    child.stderr?.on("data", (chunk: Buffer) => {
-      log += chunk.toString();
-      const host = /https?:\/\/([a-z-]+\.[a-z.]+)/.exec(log)?.[1];
-      if (host && log.includes("connection registered")) {
-        clearTimeout(timer);
-        resolve(host);
-      }
-    });
-    child.once("exit", (code) => reject(new Error(`connector exited ${code}:\n${log}`)));
-  });
-  return { process: child, hostname };
 }
 
 async function workerdPids(): Promise<number[]> {
@@ -95,17 +62,10 @@ async function main(): Promise<void> {
 
   if (wants("tunnel")) await benchTunnel();
 
-  for (const [name, modulePath, exported] of [
-    ["reaper", "workers/reaper/bench/reap-bench.ts", "benchReaper"],
-    ["vpc", "workers/binding/bench/vpc-bench.ts", "benchVpc"],
-  ] as const) {
+  // Imported statically: a bench module that no longer loads fails the whole run.
+  const suites = { reaper: benchReaper, vpc: benchVpc } as const;
+  for (const [name, bench] of Object.entries(suites)) {
     if (!wants(name)) continue;
-    const module = (await import(path.join(REPO_ROOT, modulePath)).catch(() => null)) as Record<
-      string,
-      () => Promise<Record<string, number>>
-    > | null;
-    const bench = module?.[exported];
-    if (!bench) continue;
     for (const [key, value] of Object.entries(await bench())) {
       results[`${name}.${key}`] = round(value);
       rows.push([`${name} ${key}`, String(round(value)), "", ""]);
@@ -132,7 +92,7 @@ async function benchTunnel(): Promise<void> {
     // Minting as fast as possible is the point here, not the per-IP limit.
     rateLimits: { "burrow-quick-tunnel": { MINT_RATE_LIMIT: { limit: 1_000_000, period: 60 } } },
   });
-  const connector = await startConnector(edge.url, origin.url);
+  const connector = await startConnector({ edge: edge.url, origin: origin.url });
   const direct = new HttpTarget("direct", Number(origin.url.port), origin.url.host);
   const tunnel = new HttpTarget(
     "tunnel",
@@ -310,7 +270,7 @@ async function benchTunnel(): Promise<void> {
   } finally {
     direct.close();
     tunnel.close();
-    connector.process.kill("SIGKILL");
+    await stopConnector(connector);
     await edge.dispose();
     await origin.close();
   }

@@ -6,16 +6,9 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { REPO_ROOT } from "@burrow/local-edge";
+import { REPO_ROOT, WORKERS } from "@burrow/local-edge";
 
-const CONFIGS = [
-  "wrangler.toml",
-  "workers/quick-tunnel/wrangler.toml",
-  "workers/reaper/wrangler.toml",
-  "workers/api/wrangler.toml",
-  "workers/binding/wrangler.toml",
-  "workers/binding/example-consumer/wrangler.toml",
-];
+const CONFIGS = WORKERS.map((worker) => worker.config);
 
 const outRoot = mkdtempSync(path.join(tmpdir(), "burrow-deploy-"));
 let failed = 0;

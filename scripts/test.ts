@@ -7,19 +7,15 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { REPO_ROOT } from "@burrow/local-edge";
+import { REPO_ROOT, WORKERS } from "@burrow/local-edge";
 
-/** Packages in dependency order: the pieces before the Workers, end to end last. */
+/** The pieces before the Workers (local-edge's one list), end to end last. */
 const SUITES = [
   "packages/wire",
   "packages/registry",
   "packages/cf-api",
   "packages/connector",
-  "workers/quick-tunnel",
-  "workers/edge",
-  "workers/reaper",
-  "workers/api",
-  "workers/binding",
+  ...new Set(WORKERS.map((worker) => worker.dir)),
   "test",
 ];
 

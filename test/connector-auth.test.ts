@@ -1,5 +1,5 @@
+import { type Connector, startConnector, stopAllConnectors } from "@burrow/connector/testing";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { type Connector, startConnector, stopAllConnectors } from "./harness/connector";
 import { type MintedTunnel, mintQuickTunnel, startEdge, type TestEdge } from "./harness/edge";
 import {
   attachFakeConnector,

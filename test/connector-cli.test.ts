@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
+import { startConnector } from "@burrow/connector/testing";
 import { describe, expect, it } from "vitest";
-import { startConnector } from "./harness/connector";
 import { deterministicSha256 } from "./harness/origin";
 import { useTunnelStack } from "./harness/stack";
 import { openRequest, readBody, visit, visitEventually } from "./harness/visitor";

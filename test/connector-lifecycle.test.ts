@@ -1,8 +1,8 @@
 import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { startConnector, stopAllConnectors, stopConnector } from "@burrow/connector/testing";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { startConnector, stopAllConnectors, stopConnector } from "./harness/connector";
 import { startEdge, type TestEdge } from "./harness/edge";
 import { type Origin, startOrigin } from "./harness/origin";
 import { openRequest, readBody, visit, visitEventually, visitorAgent } from "./harness/visitor";
@@ -165,10 +165,10 @@ describe("a connector that reconnects", () => {
     const offset = connector.logs().length;
     await edge.dispose();
     edge = null;
-    await connector.waitForLog(/connection to the edge closed/, offset);
+    await connector.waitForLog(/connection 0 to the edge closed/, offset);
     edge = await startEdge({ persistTo: stateDir, port });
     await withinBound(
-      connector.waitForLog(/connection registered/, offset),
+      connector.waitForLog(/Registered tunnel connection connIndex=0/, offset),
       "connector reconnecting to the restarted edge",
       60_000,
     );

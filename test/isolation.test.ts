@@ -1,5 +1,5 @@
+import { type Connector, startConnector } from "@burrow/connector/testing";
 import { afterAll, describe, expect, it } from "vitest";
-import { type Connector, startConnector } from "./harness/connector";
 import { type Origin, startOrigin } from "./harness/origin";
 import { useTunnelStack } from "./harness/stack";
 import { visit } from "./harness/visitor";

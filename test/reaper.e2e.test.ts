@@ -1,6 +1,6 @@
 import net from "node:net";
+import { startConnector, stopAllConnectors } from "@burrow/connector/testing";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { startConnector, stopAllConnectors } from "./harness/connector";
 import { startEdge, type TestEdge } from "./harness/edge";
 import { type Origin, startOrigin } from "./harness/origin";
 import { visit } from "./harness/visitor";
@@ -152,7 +152,7 @@ describe("reaper with the real connector", () => {
     expect((await tunnelRow(edge, tunnelId))?.deleted_at).toBeNull();
 
     proxy.restore();
-    await connector.waitForLog(/connection registered/, registeredOnce);
+    await connector.waitForLog(/Registered tunnel connection connIndex=0/, registeredOnce);
     await runReaper(edge, closedAt + FIVE_MINUTES_MS + 60_000);
     const page = await visit({
       port: edge.port,

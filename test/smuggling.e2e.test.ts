@@ -1,5 +1,5 @@
+import { type Connector, startConnector, stopConnector } from "@burrow/connector/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Connector, startConnector, stopConnector } from "./harness/connector";
 import { startEdge, type TestEdge } from "./harness/edge";
 import { type RawOrigin, rawExchange, startRawOrigin } from "./harness/raw-http";
 import { visit, visitorAgent } from "./harness/visitor";

@@ -1,5 +1,5 @@
+import { startConnector } from "@burrow/connector/testing";
 import { describe, expect, it } from "vitest";
-import { startConnector } from "./harness/connector";
 import { mintQuickTunnel } from "./harness/edge";
 import { closedPort } from "./harness/origin";
 import { useTunnelStack } from "./harness/stack";

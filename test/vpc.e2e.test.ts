@@ -5,6 +5,7 @@
  */
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import { startConnector, stopConnector } from "@burrow/connector/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   EXAMPLE_SERVICE_ID,
@@ -12,7 +13,6 @@ import {
   startVpcStack,
   type VpcStack,
 } from "../workers/binding/local/vpc-stack";
-import { startConnector, stopConnector } from "./harness/connector";
 
 let stack: VpcStack;
 
@@ -167,9 +167,10 @@ describe("a consumer Worker calling its VPC service binding", () => {
   it("throws when the tunnel's only connector was started without --vpc", async () => {
     const plain = await startConnector({ edge: stack.edge.url, origin: stack.origin.url });
     try {
-      const line = await plain.waitForLog(/connection registered with the edge \(tunnel /);
-      const tunnelId = /\(tunnel ([0-9a-f-]{36})\)/.exec(line)![1]!;
-      await reconfigure({ hostname: PRIVATE_HOSTNAME, resolver_network: { tunnel_id: tunnelId } });
+      await reconfigure({
+        hostname: PRIVATE_HOSTNAME,
+        resolver_network: { tunnel_id: plain.tunnelId },
+      });
       const response = await stack.consumer("/x");
       expect(response.status).toBe(502);
       expect(((await response.json()) as { error: string }).error).toMatch(
@@ -182,8 +183,7 @@ describe("a consumer Worker calling its VPC service binding", () => {
 
   it("throws a clear error when no connector is live", async () => {
     await reconfigure(byName(PRIVATE_HOSTNAME));
-    stack.connector.kill("SIGKILL");
-    await new Promise((resolve) => stack.connector.once("exit", resolve));
+    await stopConnector(stack.connector);
     // The DO notices the closed socket on its own; poll briefly rather than sleep a fixed time.
     let error = "";
     for (let attempt = 0; attempt < 50 && !error.includes("no live connector"); attempt++) {

@@ -1,6 +1,6 @@
+import { type Connector, startConnector, stopAllConnectors } from "@burrow/connector/testing";
 import type { LocalEdgeOptions } from "@burrow/local-edge";
 import { afterAll, afterEach, beforeAll } from "vitest";
-import { type Connector, startConnector, stopAllConnectors } from "./connector";
 import { startEdge, type TestEdge } from "./edge";
 import { type Origin, startOrigin } from "./origin";
 import { visitorAgent } from "./visitor";

@@ -1,44 +1,28 @@
-import { execFileSync } from "node:child_process";
-import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
+import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
+import { prebuildWorker } from "../../packages/local-edge/src/prebuild";
+import { workerVars } from "../../packages/local-edge/src/worker-configs";
+import { APPLY_MIGRATIONS_SETUP, registryTestBindings } from "../../packages/registry/testing/pool";
 import { SERVICE_A, SERVICE_B, TEST_ADMIN_TOKEN } from "./test/fixtures";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const root = path.resolve(here, "../..");
 const DATABASE_ID = "00000000-0000-4000-8000-000000000001";
 const COMPATIBILITY_DATE = "2026-04-20";
 
 /**
- * Bundles a Worker exactly as `wrangler deploy` would, without deploying. In pool 0.15.1 an
- * auxiliary Worker cannot bind back to the runner's DO, so the edge (which hosts the Tunnel DO)
- * and the binding Worker both run as prebuilt auxiliaries and the tests reach them by binding.
+ * The edge (which hosts the Tunnel DO) and the binding Worker both run as prebuilt auxiliaries and
+ * the tests reach them by binding (an auxiliary cannot bind back to the runner's DO).
  */
-function prebuild(config: string, name: string): string {
-  const outdir = path.join(here, ".wrangler/test-build", name);
-  mkdirSync(outdir, { recursive: true });
-  execFileSync(
-    process.execPath,
-    [
-      path.join(root, "node_modules/wrangler/bin/wrangler.js"),
-      "deploy",
-      "--dry-run",
-      "--outdir",
-      outdir,
-      "-c",
-      config,
-    ],
-    { cwd: root, stdio: "ignore" },
-  );
-  return path.join(outdir, "index.js");
-}
-
 export default defineConfig(async () => {
-  const migrations = await readD1Migrations(path.join(root, "packages/registry/migrations"));
-  const edgeScript = prebuild(path.join(root, "wrangler.toml"), "edge");
-  const bindingScript = prebuild(path.join(here, "wrangler.toml"), "binding");
+  const registry = await registryTestBindings();
+  const buildDir = path.join(here, ".wrangler/test-build");
+  const edgeScript = prebuildWorker("wrangler.toml", path.join(buildDir, "edge"));
+  const bindingScript = prebuildWorker(
+    "workers/binding/wrangler.toml",
+    path.join(buildDir, "binding"),
+  );
   const tunnelDo = { className: "Tunnel", scriptName: "burrow-edge" };
   return {
     plugins: [
@@ -48,7 +32,7 @@ export default defineConfig(async () => {
           compatibilityFlags: ["nodejs_compat"],
           d1Databases: { DB: DATABASE_ID },
           durableObjects: { TUNNEL: tunnelDo },
-          bindings: { TEST_MIGRATIONS: migrations },
+          bindings: registry,
           // Pool 0.15.1 drops `props` written in wrangler config, so consumers are declared here.
           serviceBindings: {
             ADMIN: "burrow-binding",
@@ -73,11 +57,7 @@ export default defineConfig(async () => {
               compatibilityDate: COMPATIBILITY_DATE,
               d1Databases: { DB: DATABASE_ID },
               durableObjects: { TUNNEL: { className: "Tunnel", useSQLite: true } },
-              bindings: {
-                ZONE: "localhost",
-                QUICK_TUNNEL_MAX_IN_FLIGHT: "1000",
-                MAX_REQUEST_BODY_BYTES: "4294967296",
-              },
+              bindings: workerVars("wrangler.toml"),
               serviceBindings: { VPC_ADMIN: "burrow-binding" },
             },
             {
@@ -94,7 +74,7 @@ export default defineConfig(async () => {
       }),
     ],
     test: {
-      setupFiles: ["./test/apply-migrations.ts"],
+      setupFiles: [APPLY_MIGRATIONS_SETUP],
       include: ["test/**/*.test.ts", "src/**/*.test.ts"],
     },
   };

@@ -1,12 +1,10 @@
-import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
+import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
+import { APPLY_MIGRATIONS_SETUP, registryTestBindings } from "../../packages/registry/testing/pool";
 import { tunnelHostMiniflare } from "./test/pool-options";
 
 export default defineConfig(async () => {
-  // The registry's migrations, read in Node and applied inside workerd by test/apply-migrations.ts.
-  const migrations = await readD1Migrations(
-    new URL("../../packages/registry/migrations", import.meta.url).pathname,
-  );
+  const registry = await registryTestBindings();
   return {
     test: {
       projects: [
@@ -17,13 +15,13 @@ export default defineConfig(async () => {
           plugins: [
             cloudflareTest({
               main: "./src/index.ts",
-              miniflare: tunnelHostMiniflare({ TEST_MIGRATIONS: migrations }),
+              miniflare: tunnelHostMiniflare(registry),
             }),
           ],
           test: {
             name: "workerd",
             include: ["test/**/*.test.ts"],
-            setupFiles: ["./test/apply-migrations.ts"],
+            setupFiles: [APPLY_MIGRATIONS_SETUP],
           },
         },
       ],

@@ -1,11 +1,9 @@
-import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
+import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
+import { APPLY_MIGRATIONS_SETUP, registryTestBindings } from "../../packages/registry/testing/pool";
 
 export default defineConfig(async () => {
-  // Test code inside workerd has no file system, so migrations travel as a binding.
-  const migrations = await readD1Migrations(
-    new URL("../../packages/registry/migrations", import.meta.url).pathname,
-  );
+  const registry = await registryTestBindings();
   return {
     plugins: [
       cloudflareTest(({ inject }) => ({
@@ -13,7 +11,7 @@ export default defineConfig(async () => {
         wrangler: { configPath: "./wrangler.toml" },
         miniflare: {
           bindings: {
-            TEST_MIGRATIONS: migrations,
+            ...registry,
             // The fake zone API runs in Node (test/global-setup.ts) on 127.0.0.1.
             CF_API_BASE: inject("fakeZoneApiBase"),
             CF_ZONE_ID: inject("fakeZoneId"),
@@ -24,7 +22,7 @@ export default defineConfig(async () => {
     ],
     test: {
       globalSetup: ["./test/global-setup.ts"],
-      setupFiles: ["./test/apply-migrations.ts"],
+      setupFiles: [APPLY_MIGRATIONS_SETUP],
     },
   };
 });

@@ -1,12 +1,11 @@
-import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
+import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
+import { workerVars } from "../../packages/local-edge/src/worker-configs";
+import { APPLY_MIGRATIONS_SETUP, registryTestBindings } from "../../packages/registry/testing/pool";
 import { tunnelHostMiniflare } from "../edge/test/pool-options";
 
 export default defineConfig(async () => {
-  // The registry's migrations, read in Node and applied inside workerd by test/apply-migrations.ts.
-  const migrations = await readD1Migrations(
-    new URL("../../packages/registry/migrations", import.meta.url).pathname,
-  );
+  const registry = await registryTestBindings();
 
   return {
     plugins: [
@@ -16,19 +15,17 @@ export default defineConfig(async () => {
         // `scheduled` handler directly with this env, which has every binding the reaper declares.
         main: new URL("../edge/src/index.ts", import.meta.url).pathname,
         miniflare: tunnelHostMiniflare({
-          REAP_AFTER_SECONDS: "300",
-          REAP_BATCH_SIZE: "500",
-          REAP_MAX_SUBREQUESTS: "24000",
-          REAP_MAX_ZONE_DELETES: "200",
+          ...workerVars("workers/reaper/wrangler.toml"),
+          // No zone API unless a test points one at the fake (test/fake-zone.ts).
           CF_API_BASE: "",
           CF_ZONE_ID: "",
-          TEST_MIGRATIONS: migrations,
+          ...registry,
         }),
       }),
     ],
     test: {
       globalSetup: ["./test/global-setup.ts"],
-      setupFiles: ["./test/apply-migrations.ts"],
+      setupFiles: [APPLY_MIGRATIONS_SETUP],
       testTimeout: 120_000,
     },
   };

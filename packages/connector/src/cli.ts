@@ -1,142 +1,29 @@
 #!/usr/bin/env node
-import type { Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { type CommandDef, defineCommand, runCommand, showUsage } from "citty";
-import { quickTunnelBanner } from "./banner";
 import { ConnectorError } from "./connector-error";
-import { startHelloWorld } from "./hello-world";
-import { boundPort, startMetricsServer } from "./metrics-server";
-import { QuickTunnelRunner } from "./quick-tunnel-runner";
-import { vpcOptionsFrom } from "./vpc-networks";
 
-const log = (message: string) => process.stderr.write(`${new Date().toISOString()} ${message}\n`);
-
-const tunnel = defineCommand({
-  meta: { name: "tunnel", description: "Expose a local origin through a quick tunnel" },
-  args: {
-    url: { type: "string", description: "Origin to serve", default: "http://localhost:8080" },
-    edge: {
-      type: "string",
-      description: "Base URL of the Burrow Workers",
-      default: process.env.BURROW_EDGE ?? "http://127.0.0.1:8787",
-    },
-    "hello-world": { type: "boolean", description: "Serve a built-in test page as the origin" },
-    metrics: {
-      type: "string",
-      description: "Serve /ready, /quicktunnel and /metrics on host:port",
-    },
-    "grace-period": {
-      type: "string",
-      description: "Seconds to finish requests on shutdown",
-      default: "30",
-    },
-    "credentials-file": {
-      type: "string",
-      description: "Reuse the quick tunnel saved in this file, or save the new one there",
-    },
-    vpc: {
-      type: "boolean",
-      description: "Serve Workers VPC services: dial resolved targets and answer DNS questions",
-    },
-    "vpc-allow": {
-      type: "string",
-      description:
-        "Networks VPC traffic may reach, comma-separated CIDRs (default: 10/8, 172.16/12, 192.168/16, fc00::/7)",
-    },
-    resolver: {
-      type: "string",
-      description: "DNS server(s) for VPC hostnames as ip[:port], instead of the system's",
-    },
-    "vpc-ca-file": {
-      type: "string",
-      description:
-        "PEM file of CA certificates trusted for https VPC services, on top of Node's (and NODE_EXTRA_CA_CERTS)",
-    },
-  },
-  async run({ args }) {
-    const edge = parseUrl(args.edge, "--edge");
-    const gracePeriodSeconds = Number(args["grace-period"]);
-    if (!Number.isFinite(gracePeriodSeconds) || gracePeriodSeconds < 0) {
-      throw new ConnectorError(
-        `bad --grace-period "${args["grace-period"]}"`,
-        "expected seconds",
-        "e.g. --grace-period 30",
-      );
-    }
-    const helloWorld = args["hello-world"] ? await startHelloWorld() : null;
-    const origin = helloWorld?.url ?? parseUrl(args.url, "--url");
-
-    const vpc = args.vpc
-      ? vpcOptionsFrom(args["vpc-allow"], args.resolver, args["vpc-ca-file"])
-      : null;
-    const runner = new QuickTunnelRunner({
-      edge,
-      origin,
-      gracePeriodMs: gracePeriodSeconds * 1000,
-      log,
-      vpc,
-      credentialsFile: args["credentials-file"] || null,
-    });
-    if (vpc) log(`serving VPC services within ${vpc.networks.cidrs.join(", ")}`);
-    const metricsServer = args.metrics ? await startMetricsServer(args.metrics, runner) : null;
-    // Logs the bound address, so `--metrics 127.0.0.1:0` (a free port) can be found by scripts.
-    if (metricsServer) log(`metrics on http://${metricsAddress(metricsServer)}/metrics`);
-
-    let signals = 0;
-    const onSignal = (signal: NodeJS.Signals, number: number) => {
-      signals++;
-      if (signals > 1) {
-        log(`second ${signal}: exiting now`);
-        process.exit(128 + number);
-      }
-      log(
-        `${signal}: finishing in-flight requests (up to ${gracePeriodSeconds}s); send again to force`,
-      );
-      runner.shutdown().finally(() => {
-        metricsServer?.close();
-        helloWorld?.server.close();
-        process.exit(128 + number);
-      });
-    };
-    process.on("SIGINT", () => onSignal("SIGINT", 2));
-    process.on("SIGTERM", () => onSignal("SIGTERM", 15));
-
-    const { publicUrl } = await runner.mint();
-    process.stderr.write(`${quickTunnelBanner(publicUrl)}\n`);
-    log(`serving ${origin.href} at ${publicUrl}`);
-    await runner.run();
-  },
-});
+/**
+ * The commands, loaded only when called: `burrow --help` and a quick tunnel do not pay for the
+ * named-tunnel code, and each command lives in its own module under commands/.
+ */
+const commands = {
+  tunnel: () => import("./commands/tunnel").then((module) => module.default as CommandDef),
+};
 
 const main = defineCommand({
   meta: { name: "burrow", description: "Burrow connector: tunnels to a self-hosted edge" },
-  subCommands: { tunnel },
+  subCommands: commands,
 });
 
-function metricsAddress(server: Server): string {
-  const { address } = server.address() as AddressInfo;
-  return `${address.includes(":") ? `[${address}]` : address}:${boundPort(server)}`;
-}
-
-function parseUrl(value: string, flag: string): URL {
-  try {
-    const url = new URL(value.includes("://") ? value : `http://${value}`);
-    if (url.protocol !== "http:" && url.protocol !== "https:") throw new Error("not http(s)");
-    return url;
-  } catch {
-    throw new ConnectorError(
-      `bad ${flag} "${value}"`,
-      "expected an http:// or https:// URL",
-      `e.g. ${flag} http://localhost:3000`,
-    );
-  }
-}
-
+// Visitor input never reaches here (each stream catches its own failures); what does is a bug
+// or a broken environment, and a daemon in an unknown state is better restarted by its supervisor.
 process.on("uncaughtException", fail);
 const rawArgs = process.argv.slice(2);
+const [first] = rawArgs;
 if (rawArgs.length === 0 || rawArgs.includes("--help") || rawArgs.includes("-h")) {
-  // citty types a subcommand by its own args; usage printing only needs the common shape.
-  await showUsage(rawArgs[0] === "tunnel" ? (tunnel as unknown as CommandDef) : main);
+  const command =
+    first && first in commands ? await commands[first as keyof typeof commands]() : main;
+  await showUsage(command);
 } else {
   await runCommand(main, { rawArgs }).catch(fail);
 }

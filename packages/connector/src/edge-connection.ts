@@ -5,7 +5,7 @@ import WebSocket from "ws";
 import { ConnectorError } from "./connector-error";
 import type { ConnectorMetrics } from "./metrics";
 import { OriginStream } from "./origin-stream";
-import type { VpcOptions } from "./vpc-networks";
+import type { VpcOptions } from "./vpc/options";
 
 /** The connector pings the edge this often; two silent intervals mean the connection is dead. */
 const PING_INTERVAL_MS = 15_000;
@@ -27,6 +27,13 @@ export interface EdgeConnectionOptions {
   log: (message: string) => void;
   /** Set with `--vpc`: target overrides and DNS questions are served within its networks. */
   vpc?: VpcOptions | null;
+}
+
+/** What the edge answered when it registered the connection. */
+export interface Registration {
+  connectionId: string;
+  /** Where the edge runs (its colo; "local" in Miniflare). */
+  location: string;
 }
 
 /** How a connection ended: `code`/`reason` from the WebSocket close. */
@@ -64,7 +71,7 @@ export class EdgeConnection {
   }
 
   /** Opens and registers; rejects with a {@link ConnectorError} saying whether to retry. */
-  open(): Promise<void> {
+  open(): Promise<Registration> {
     const { edge, tunnelId, secret, connectorId, connIndex, version } = this.#options;
     const url = new URL("/connect", edge);
     url.protocol = edge.protocol === "https:" ? "wss:" : "ws:";
@@ -94,7 +101,7 @@ export class EdgeConnection {
     });
     this.#ended.catch(() => {});
 
-    return new Promise<void>((resolve, reject) => {
+    return new Promise<Registration>((resolve, reject) => {
       const timer = setTimeout(() => {
         socket.terminate();
         reject(retryable("the edge did not register the connection in time", "timeout"));
@@ -136,7 +143,7 @@ export class EdgeConnection {
           clearTimeout(timer);
           this.#options.metrics.connectionOpened();
           this.#startPings();
-          resolve();
+          resolve({ connectionId: frame.connectionId, location: frame.location });
           return;
         }
         try {
@@ -281,23 +288,31 @@ function retryable(what: string, why: string): ConnectorError {
   return new ConnectorError(what, why, "burrow retries on its own", { retryable: true });
 }
 
-/** Turns the edge's refusal of the upgrade into a fatal or retryable error. */
+/** The envelope's stable error codes the connector acts on (packages/cf-api API_ERROR_CODES). */
+const EDGE_ERROR_CODES = { unauthorized: 1002, tunnelDeleted: 1004 } as const;
+
+/**
+ * Turns the edge's refusal of the upgrade into a fatal or retryable error, by the envelope's
+ * error code rather than the HTTP status, which a proxy in between may rewrite.
+ */
 function refusal(status: number, body: string): ConnectorError {
   let reason = body.slice(0, 300);
+  let codes: number[] = [];
   try {
-    const parsed = JSON.parse(body) as { errors?: Array<{ message?: string }> };
+    const parsed = JSON.parse(body) as { errors?: Array<{ code?: number; message?: string }> };
     reason = parsed.errors?.map((e) => e.message).join("; ") || reason;
+    codes = parsed.errors?.flatMap((e) => (typeof e.code === "number" ? [e.code] : [])) ?? [];
   } catch {
     // Not JSON: keep the text.
   }
-  if (status === 401) {
+  if (codes.includes(EDGE_ERROR_CODES.unauthorized)) {
     return new ConnectorError(
       "the edge refused the tunnel credentials",
       reason || "unknown tunnel or wrong secret",
       "start a new quick tunnel (burrow tunnel --url …) or check the tunnel's credentials",
     );
   }
-  if (status === 410) {
+  if (codes.includes(EDGE_ERROR_CODES.tunnelDeleted)) {
     return new ConnectorError(
       "the tunnel was deleted",
       "quick tunnels are deleted after five minutes without a connection",

@@ -11,7 +11,7 @@ import {
   type Target,
 } from "@burrow/wire";
 import WebSocket from "ws";
-import type { VpcOptions } from "./vpc-networks";
+import type { VpcOptions } from "./vpc/options";
 
 type RequestHead = Extract<FrameBody, { kind: "requestHead" }>;
 

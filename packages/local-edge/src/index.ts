@@ -8,7 +8,7 @@ import {
 import { applyMigrations } from "./migrations";
 import { MIGRATIONS_DIR, REPO_ROOT, workerConfigPaths } from "./worker-configs";
 
-export { REPO_ROOT } from "./worker-configs";
+export { REPO_ROOT, WORKERS, workerVars } from "./worker-configs";
 
 /** How to run the local edge. */
 export interface LocalEdgeOptions {

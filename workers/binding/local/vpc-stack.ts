@@ -1,6 +1,5 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import path from "node:path";
-import { type LocalEdge, REPO_ROOT, startLocalEdge } from "@burrow/local-edge";
+import { type Connector, startConnector, stopConnector } from "@burrow/connector/testing";
+import { type LocalEdge, startLocalEdge } from "@burrow/local-edge";
 import { type DnsServer, type DnsZone, startDnsServer } from "./dns-server";
 import { type PrivateOrigin, startPrivateOrigin } from "./private-origin";
 
@@ -11,14 +10,13 @@ export const PRIVATE_HOSTNAME = "api.internal.test";
 /** The management API token the stack configures (ADMIN_TOKEN of burrow-binding). */
 export const ADMIN_TOKEN = "local-admin-token";
 const CONSUMER_WORKER = "burrow-example-consumer";
-const START_TIMEOUT_MS = 45_000;
 
 /** Everything `pnpm demo:vpc`, the VPC end-to-end test and `pnpm bench` run locally. */
 export interface VpcStack {
   edge: LocalEdge;
   dns: DnsServer;
   origin: PrivateOrigin;
-  connector: ChildProcess;
+  connector: Connector;
   /** Everything the connector wrote so far. */
   connectorLogs(): string;
   /** The quick tunnel the connector serves VPC traffic for. */
@@ -79,15 +77,10 @@ export async function startVpcStack(options: VpcStackOptions = {}): Promise<VpcS
     });
     cleanups.push(() => edge.dispose());
 
-    const connector = spawn(
-      process.execPath,
-      [
-        path.join(REPO_ROOT, "packages/connector/bin/burrow.mjs"),
-        "tunnel",
-        "--edge",
-        edge.url.href,
-        "--url",
-        origin.url.href,
+    const connector = await startConnector({
+      edge: edge.url,
+      origin: origin.url,
+      args: [
         "--vpc",
         "--vpc-allow",
         options.vpcAllow ?? "127.0.0.0/8",
@@ -95,37 +88,10 @@ export async function startVpcStack(options: VpcStackOptions = {}): Promise<VpcS
         dns.address,
         ...(options.connectorArgs ?? []),
       ],
-      {
-        stdio: ["ignore", "pipe", "pipe"],
-        cwd: REPO_ROOT,
-        env: { ...process.env, ...options.connectorEnv },
-      },
-    );
-    const exited = new Promise<void>((resolve) => connector.once("exit", () => resolve()));
-    cleanups.push(async () => {
-      if (connector.exitCode === null && connector.signalCode === null) connector.kill("SIGKILL");
-      await exited;
+      env: options.connectorEnv,
     });
-    let logs = "";
-    connector.stdout?.setEncoding("utf8").on("data", (text: string) => (logs += text));
-    const tunnelId = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`connector did not register in time:\n${logs}`)),
-        START_TIMEOUT_MS,
-      );
-      connector.stderr?.setEncoding("utf8").on("data", (text: string) => {
-        logs += text;
-        const match = /connection registered with the edge \(tunnel ([0-9a-f-]{36})\)/.exec(logs);
-        if (match) {
-          clearTimeout(timer);
-          resolve(match[1]!);
-        }
-      });
-      void exited.then(() => {
-        clearTimeout(timer);
-        reject(new Error(`connector exited during startup:\n${logs}`));
-      });
-    });
+    cleanups.push(() => stopConnector(connector));
+    const tunnelId = connector.tunnelId;
 
     const admin = (method: string, adminPath: string, body?: unknown) =>
       fetch(new URL(adminPath, edge.url), {
@@ -139,7 +105,7 @@ export async function startVpcStack(options: VpcStackOptions = {}): Promise<VpcS
       dns,
       origin,
       connector,
-      connectorLogs: () => logs,
+      connectorLogs: () => connector.logs(),
       tunnelId,
       admin,
       consumer: async (consumerPath, init) =>

@@ -1,4 +1,4 @@
-import { ConnectorError } from "./connector-error";
+import { ConnectorError } from "../connector-error";
 
 /** The credentials `POST /tunnel` hands out, in the shape cloudflared's client parses. */
 export interface QuickTunnelCredentials {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { ConnectorError } from "../connector-error";
+import { ConnectorMetrics } from "../metrics";
 import { quickTunnelBanner } from "./banner";
-import { ConnectorError } from "./connector-error";
-import { ConnectorMetrics } from "./metrics";
-import { publicUrlFor } from "./quick-tunnel-client";
+import { publicUrlFor } from "./client";
 
 describe("publicUrlFor", () => {
   it("uses the edge's scheme and keeps a non-default port", () => {

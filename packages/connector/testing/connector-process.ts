@@ -1,10 +1,13 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import path from "node:path";
-import { REPO_ROOT } from "@burrow/local-edge";
+import { fileURLToPath } from "node:url";
 
-const BURROW_BIN = path.join(REPO_ROOT, "packages/connector/bin/burrow.mjs");
+const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const BURROW_BIN = path.join(PACKAGE_ROOT, "bin/burrow.mjs");
 /** tsx compiles the CLI on start; on a busy two-core machine that takes a few seconds. */
 const START_TIMEOUT_MS = 45_000;
+/** How often readiness is polled on the connector's own `/ready`. */
+const READY_POLL_MS = 50;
 
 /** How a connector process ended. */
 export interface Exit {
@@ -12,13 +15,15 @@ export interface Exit {
   signal: NodeJS.Signals | null;
 }
 
-/** A running `burrow tunnel` process. */
+/** A running `burrow tunnel` process, for tests, benchmarks and demos. */
 export interface Connector {
   process: ChildProcess;
   /** The public hostname from the banner, e.g. `oak-river-lamp-snow.localhost`. */
   hostname: string;
   /** The banner's URL, e.g. `http://oak-river-lamp-snow.localhost:8787`. */
   publicUrl: string;
+  /** The tunnel's UUID. */
+  tunnelId: string;
   /** The `--metrics` server's base URL. */
   metricsUrl: URL;
   /** Everything the process wrote to stderr so far. */
@@ -38,7 +43,9 @@ export interface ConnectorOptions {
   origin: URL;
   /** Extra CLI arguments, e.g. `["--grace-period", "5"]`. */
   args?: string[];
-  /** Wait for "connection registered" before resolving (default true). */
+  /** Extra environment variables for the process. */
+  env?: Record<string, string>;
+  /** Wait until `/ready` answers 200 (a connection is registered) before resolving (default true). */
   waitForRegistered?: boolean;
 }
 
@@ -46,7 +53,8 @@ const running = new Set<Connector>();
 
 /**
  * Spawns the real connector CLI (`burrow tunnel`) against `edge` for `origin`, with its metrics
- * server on a free port, and resolves once it printed its public URL and registered with the edge.
+ * server on a free port, and resolves once it printed its public URL and its `/ready` says a
+ * connection is registered.
  */
 export async function startConnector(options: ConnectorOptions): Promise<Connector> {
   const args = [
@@ -62,7 +70,7 @@ export async function startConnector(options: ConnectorOptions): Promise<Connect
   ];
   const child = spawn(process.execPath, args, {
     stdio: ["ignore", "pipe", "pipe"],
-    cwd: REPO_ROOT,
+    env: { ...process.env, ...options.env },
   });
   let output = "";
   const waiters: Array<{ pattern: RegExp; from: number; resolve: (line: string) => void }> = [];
@@ -91,6 +99,7 @@ export async function startConnector(options: ConnectorOptions): Promise<Connect
     process: child,
     hostname: "",
     publicUrl: "",
+    tunnelId: "",
     metricsUrl: new URL("http://127.0.0.1:0"),
     logs: () => output,
     waitForLog,
@@ -106,7 +115,9 @@ export async function startConnector(options: ConnectorOptions): Promise<Connect
     const bannerLine = await waitForLog(/^\|\s+http:\/\/\S+\s+\|$/);
     connector.publicUrl = /(http:\/\/\S+)/.exec(bannerLine)![1]!;
     connector.hostname = new URL(connector.publicUrl).hostname;
-    if (options.waitForRegistered ?? true) await waitForLog(/connection registered/);
+    const serving = await waitForLog(/\(tunnel [0-9a-f-]{36}\)/);
+    connector.tunnelId = /\(tunnel ([0-9a-f-]{36})\)/.exec(serving)![1]!;
+    if (options.waitForRegistered ?? true) await waitUntilReady(connector.metricsUrl, exited);
   };
   const failed = exited.then((exit) => {
     throw new Error(`connector exited during startup (${exit.code ?? exit.signal}):\n${output}`);
@@ -138,6 +149,18 @@ export async function stopConnector(connector: Connector): Promise<Exit> {
 /** Kills every connector a test started and has not stopped; for `afterEach`. */
 export async function stopAllConnectors(): Promise<void> {
   await Promise.all([...running].map((connector) => stopConnector(connector)));
+}
+
+/** Polls the connector's `/ready` (cloudflared's readiness endpoint) until it answers 200. */
+async function waitUntilReady(metricsUrl: URL, exited: Promise<Exit>): Promise<void> {
+  let gone = false;
+  void exited.then(() => (gone = true));
+  while (!gone) {
+    const response = await fetch(new URL("/ready", metricsUrl)).catch(() => null);
+    if (response?.status === 200) return;
+    await response?.body?.cancel();
+    await new Promise((resolve) => setTimeout(resolve, READY_POLL_MS));
+  }
 }
 
 function findLine(text: string, pattern: RegExp, from: number): string | null {

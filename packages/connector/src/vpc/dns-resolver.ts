@@ -1,7 +1,7 @@
 import { Resolver } from "node:dns/promises";
 import net from "node:net";
 import type { DnsRecordType, DnsStatus } from "@burrow/wire";
-import type { VpcNetworks } from "./vpc-networks";
+import type { VpcNetworks } from "./networks";
 
 /** The connector's answer to one DNS question from the Tunnel DO. */
 export interface DnsAnswer {

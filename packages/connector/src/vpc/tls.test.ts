@@ -4,7 +4,7 @@ import path from "node:path";
 import tls from "node:tls";
 import type { Target } from "@burrow/wire";
 import { afterAll, describe, expect, it } from "vitest";
-import { VpcTls } from "./vpc-tls";
+import { VpcTls } from "./tls";
 
 const dir = mkdtempSync(path.join(tmpdir(), "burrow-vpc-tls-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -4,7 +4,7 @@ import https from "node:https";
 import net from "node:net";
 import tls from "node:tls";
 import type { CertVerification, Target } from "@burrow/wire";
-import { ConnectorError } from "./connector-error";
+import { ConnectorError } from "../connector-error";
 
 const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
 

@@ -1,6 +1,6 @@
 import { readFile, writeFile } from "node:fs/promises";
-import { ConnectorError } from "./connector-error";
-import type { QuickTunnelCredentials } from "./quick-tunnel-client";
+import { ConnectorError } from "../connector-error";
+import type { QuickTunnelCredentials } from "./client";
 
 /**
  * A quick tunnel's credentials on disk, in cloudflared's credentials-file field names plus the

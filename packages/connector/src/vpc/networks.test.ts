@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { startDnsServer } from "../../../workers/binding/local/dns-server";
+import { startDnsServer } from "../../../../workers/binding/local/dns-server";
 import { DnsResolver } from "./dns-resolver";
-import { VpcNetworks, vpcOptionsFrom } from "./vpc-networks";
+import { VpcNetworks } from "./networks";
+import { vpcOptionsFrom } from "./options";
 
 const target = (address: string, port = 80) => ({
   address,
