@@ -11,19 +11,25 @@ export const PUBLIC_ERRORS = {
   body_too_large: { status: 413, number: 1035, title: "Request body too large" },
   origin_failed: { status: 502, number: 1036, title: "Bad gateway" },
   tunnel_deleted: { status: 404, number: 1037, title: "Tunnel deleted" },
+  connector_unresponsive: { status: 502, number: 1038, title: "Tunnel connection lost" },
+  origin_timeout: { status: 524, number: 1039, title: "Origin timed out" },
 } as const;
 export type PublicErrorName = keyof typeof PUBLIC_ERRORS;
 
 const DETAILS: Record<PublicErrorName, string> = {
   unknown_host: "No tunnel serves this hostname.",
   no_connector:
-    "The tunnel exists but no connector is attached to it right now. If you run this tunnel, " +
+    "The tunnel exists but no connector is attached to it and answering right now. If you run this tunnel, " +
     "start `burrow tunnel` again and it will reconnect.",
   too_many_requests: "This tunnel is carrying as many requests as it allows. Retry shortly.",
   headers_too_large: "The request's headers exceed the size a tunnel accepts.",
   body_too_large: "The request's body exceeds the size a tunnel accepts.",
   origin_failed: "The connector could not get an answer from the origin behind this tunnel.",
   tunnel_deleted: "This tunnel was deleted after being disconnected for too long.",
+  connector_unresponsive:
+    "The connector carrying this request stopped answering, and no other connection of the " +
+    "tunnel could take it. Retry shortly.",
+  origin_timeout: "The origin behind this tunnel did not answer in time.",
 };
 
 /** Builds the visitor-facing error response; `detail` adds a safe, specific reason. */

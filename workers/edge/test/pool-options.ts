@@ -13,6 +13,10 @@ export function tunnelHostMiniflare(extraBindings: Record<string, unknown>) {
     bindings: {
       ZONE: "localhost",
       QUICK_TUNNEL_MAX_IN_FLIGHT: "1000",
+      QUICK_TUNNEL_MAX_WEBSOCKETS: "1000",
+      ORIGIN_RESPONSE_TIMEOUT_SECONDS: "100",
+      STREAM_IDLE_TIMEOUT_SECONDS: "100",
+      WEBSOCKET_IDLE_TIMEOUT_SECONDS: "100",
       MAX_REQUEST_BODY_BYTES: "4294967296",
       ...extraBindings,
     },
