@@ -51,10 +51,15 @@ export function attemptConnect(edge: URL, headers: Record<string, string>): Prom
 }
 
 /**
- * Attaches to `tunnel` with valid credentials, registers with `hello`, and answers every request
+ * Attaches to `tunnel` with valid credentials, registers with `hello` (unless `hello: false`, a
+ * connection that authenticated and then said nothing), and answers every request it is given
  * with `200 fake:<path>` (so tests can tell which connection served it).
  */
-export async function attachFakeConnector(edge: URL, tunnel: MintedTunnel): Promise<FakeConnector> {
+export async function attachFakeConnector(
+  edge: URL,
+  tunnel: MintedTunnel,
+  options: { hello?: boolean } = {},
+): Promise<FakeConnector> {
   const socket = new WebSocket(new URL("/connect", edge).href.replace(/^http/, "ws"), {
     headers: connectHeaders(tunnel.id, tunnel.secret),
     perMessageDeflate: false,
@@ -66,6 +71,10 @@ export async function attachFakeConnector(edge: URL, tunnel: MintedTunnel): Prom
   await new Promise<void>((resolve, reject) => {
     socket.once("error", reject);
     socket.once("open", () => {
+      if (options.hello === false) {
+        resolve();
+        return;
+      }
       send({
         kind: "hello",
         streamId: 0,

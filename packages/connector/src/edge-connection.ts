@@ -7,8 +7,22 @@ import type { ConnectorMetrics } from "./metrics";
 import { OriginStream } from "./origin-stream";
 import type { VpcOptions } from "./vpc/options";
 
-/** The connector pings the edge this often; two silent intervals mean the connection is dead. */
+/** An edge without text heartbeats gets a binary ping this often; two silent ones mean it is dead. */
 const PING_INTERVAL_MS = 15_000;
+/**
+ * The text heartbeat: answered by the Durable Object runtime without waking the object, so it is
+ * cheap enough to send every 2 s, which lets the edge tell a frozen connector within ~5 s
+ * (workers/edge/src/connection.ts, HEARTBEAT_STALE_MS).
+ */
+const HEARTBEAT_INTERVAL_MS = 2_000;
+const HEARTBEAT_PING = "burrow-ping";
+const HEARTBEAT_PONG = "burrow-pong";
+/** No pong for this long means the edge is gone (the runtime answers even a busy object). */
+const HEARTBEAT_TIMEOUT_MS = 30_000;
+/** What this connector can do, announced in `hello`; the edge names its own in a 101 header. */
+const HEARTBEAT_FEATURE = "heartbeat";
+const WEBSOCKET_WINDOW_FEATURE = "websocket-window";
+const EDGE_FEATURES_HEADER = "x-burrow-edge-features";
 /** How long the edge may take to accept the WebSocket and answer `hello`. */
 const REGISTER_TIMEOUT_MS = 15_000;
 
@@ -52,6 +66,8 @@ export class EdgeConnection {
   #socket: WebSocket | null = null;
   #pingTimer: NodeJS.Timeout | null = null;
   #awaitingPong = 0;
+  #lastPongAt = 0;
+  #edgeFeatures = new Set<string>();
   #draining = false;
   #ended: Promise<ConnectionEnd> | null = null;
 
@@ -119,6 +135,11 @@ export class EdgeConnection {
         clearTimeout(timer);
         reject(retryable("could not connect to the edge", error.message));
       });
+      socket.on("upgrade", (response) => {
+        const header = response.headers[EDGE_FEATURES_HEADER];
+        const list = Array.isArray(header) ? header.join(",") : (header ?? "");
+        this.#edgeFeatures = new Set(list.split(",").map((feature) => feature.trim()));
+      });
       socket.on("open", () => {
         this.#send({
           kind: "hello",
@@ -127,10 +148,18 @@ export class EdgeConnection {
           version,
           arch: `${process.platform}_${process.arch}`,
           connIndex,
-          features: this.#options.vpc ? ["vpc"] : [],
+          features: [
+            HEARTBEAT_FEATURE,
+            WEBSOCKET_WINDOW_FEATURE,
+            ...(this.#options.vpc ? ["vpc"] : []),
+          ],
         });
       });
-      socket.on("message", (data: Buffer) => {
+      socket.on("message", (data: Buffer, isBinary: boolean) => {
+        if (!isBinary) {
+          if (data.toString("utf8") === HEARTBEAT_PONG) this.#lastPongAt = Date.now();
+          return;
+        }
         // ws hands over pooled Buffers; the codec reads plain Uint8Array views.
         const decoded = decodeFrame(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
         if (!decoded.ok) {
@@ -239,6 +268,7 @@ export class EdgeConnection {
       origin: this.#options.origin,
       agent: this.#options.agent,
       vpc: this.#options.vpc ?? null,
+      webSocketWindow: this.#edgeFeatures.has(WEBSOCKET_WINDOW_FEATURE),
       send: (frame) => this.#send(frame),
       onDone: (streamId, failed) => {
         this.#streams.delete(streamId);
@@ -266,6 +296,21 @@ export class EdgeConnection {
   }
 
   #startPings(): void {
+    if (this.#edgeFeatures.has(HEARTBEAT_FEATURE)) {
+      this.#lastPongAt = Date.now();
+      const beat = () => {
+        if (Date.now() - this.#lastPongAt > HEARTBEAT_TIMEOUT_MS) {
+          this.#options.log("the edge stopped answering heartbeats; reconnecting");
+          this.#socket?.terminate();
+          return;
+        }
+        if (this.#socket?.readyState === WebSocket.OPEN) this.#socket.send(HEARTBEAT_PING);
+      };
+      beat();
+      this.#pingTimer = setInterval(beat, HEARTBEAT_INTERVAL_MS);
+      this.#pingTimer.unref();
+      return;
+    }
     this.#pingTimer = setInterval(() => {
       if (this.#awaitingPong >= 2) {
         this.#options.log("the edge stopped answering pings; reconnecting");

@@ -5,6 +5,8 @@ import {
   type FrameBody,
   type Header,
   MAX_DATA_CHUNK_BYTES,
+  MessageReceiveWindow,
+  MessageSendWindow,
   ReceiveWindow,
   ResetCode,
   SendWindow,
@@ -35,6 +37,8 @@ export interface StreamContext {
   agent: { http: http.Agent; https: https.Agent };
   /** Set when the connector serves VPC services (`--vpc`): allowed networks and TLS settings. */
   vpc?: Pick<VpcOptions, "networks" | "tls"> | null;
+  /** The edge credits WebSocket messages with `windowUpdate` (it announced `websocket-window`). */
+  webSocketWindow?: boolean;
   send(frame: Frame): void;
   onDone(streamId: number, failed: boolean): void;
 }
@@ -52,6 +56,11 @@ export class OriginStream {
   #request: http.ClientRequest | null = null;
   #response: http.IncomingMessage | null = null;
   #socket: WebSocket | null = null;
+  // WebSocket message credit, both ways, when the edge takes part (StreamContext.webSocketWindow):
+  // the origin socket is paused while the edge has granted nothing, and the edge's messages are
+  // credited back once written to the origin, so neither end buffers without bound.
+  readonly #messageSendWindow = new MessageSendWindow();
+  readonly #messageReceiveWindow = new MessageReceiveWindow();
   #done = false;
   /** The Content-Length the origin was told, or null when Node frames the body as chunked. */
   #declaredBodyBytes: number | null = null;
@@ -132,15 +141,29 @@ export class OriginStream {
         this.#request?.end();
         return true;
       case "windowUpdate":
-        this.#sendWindow.grant(frame.bytes);
+        if (this.#socket) {
+          if (this.#messageSendWindow.grant(frame.bytes)) this.#socket.resume();
+        } else this.#sendWindow.grant(frame.bytes);
         return true;
       case "reset":
         this.abort();
         return true;
-      case "webSocketMessage":
+      case "webSocketMessage": {
         if (!this.#socket) return false;
-        this.#socket.send(frame.bytes, { binary: !frame.text });
+        if (!this.#context.webSocketWindow) {
+          this.#socket.send(frame.bytes, { binary: !frame.text });
+          return true;
+        }
+        const size = frame.bytes.byteLength;
+        if (!this.#messageReceiveWindow.received(size)) return false;
+        // The callback runs once ws has handed the message to the kernel; an origin that stops
+        // reading stops it, and with it the edge's credit.
+        this.#socket.send(frame.bytes, { binary: !frame.text }, () => {
+          const grant = this.#messageReceiveWindow.drained(size);
+          if (grant > 0 && !this.#done) this.#send({ kind: "windowUpdate", bytes: grant });
+        });
         return true;
+      }
       case "webSocketClose":
         if (!this.#socket) return false;
         closeQuietly(this.#socket, frame.code, frame.reason);
@@ -313,6 +336,10 @@ export class OriginStream {
     socket.on("message", (data, isBinary) => {
       const bytes = data instanceof Buffer ? data : Buffer.concat(data as Buffer[]);
       this.#send({ kind: "webSocketMessage", text: !isBinary, bytes: new Uint8Array(bytes) });
+      if (!this.#context.webSocketWindow) return;
+      this.#messageSendWindow.spend(bytes.byteLength);
+      // Paused, ws stops reading the origin's socket, so TCP holds the origin back.
+      if (!this.#messageSendWindow.open) socket.pause();
     });
     socket.on("close", (code, reason) => {
       if (this.#done) return;

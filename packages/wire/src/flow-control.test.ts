@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import {
   INITIAL_WINDOW_BYTES,
+  MessageReceiveWindow,
+  MessageSendWindow,
   ReceiveWindow,
   SendWindow,
   WINDOW_UPDATE_THRESHOLD_BYTES,
@@ -53,5 +55,30 @@ describe("ReceiveWindow", () => {
       if (grant) send.grant(grant);
       moved += chunk;
     }
+  });
+});
+
+describe("MessageSendWindow and MessageReceiveWindow", () => {
+  it("let one message larger than the window through, then hold the sender until a grant", () => {
+    const send = new MessageSendWindow(100);
+    const receive = new MessageReceiveWindow(100);
+    expect(send.open).toBe(true);
+    send.spend(250);
+    expect(receive.received(250)).toBe(true);
+    expect(send.open).toBe(false);
+    // A sender ignoring the window is caught by the receiver.
+    expect(receive.received(1)).toBe(false);
+  });
+
+  it("grant credit back in batches as messages are drained", () => {
+    const send = new MessageSendWindow(WINDOW_UPDATE_THRESHOLD_BYTES);
+    const receive = new MessageReceiveWindow(WINDOW_UPDATE_THRESHOLD_BYTES);
+    send.spend(WINDOW_UPDATE_THRESHOLD_BYTES);
+    receive.received(WINDOW_UPDATE_THRESHOLD_BYTES);
+    expect(receive.drained(WINDOW_UPDATE_THRESHOLD_BYTES - 1)).toBe(0);
+    const grant = receive.drained(1);
+    expect(grant).toBe(WINDOW_UPDATE_THRESHOLD_BYTES);
+    expect(send.grant(grant)).toBe(true);
+    expect(receive.outstanding).toBe(0);
   });
 });

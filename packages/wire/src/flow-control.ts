@@ -84,3 +84,68 @@ export class ReceiveWindow {
     return grant;
   }
 }
+
+/**
+ * Credit for WebSocket messages on one stream, the sending half. Unlike body data a message is
+ * never split, so a sender may start a message whenever any credit is left and may overdraw by
+ * that one message: a message larger than the window still goes through, alone.
+ */
+export class MessageSendWindow {
+  #credit: number;
+
+  constructor(initialBytes = INITIAL_WINDOW_BYTES) {
+    this.#credit = initialBytes;
+  }
+
+  /** Whether a message may be sent now. */
+  get open(): boolean {
+    return this.#credit > 0;
+  }
+
+  /** Charges a sent message of `bytes`. */
+  spend(bytes: number): void {
+    this.#credit -= bytes;
+  }
+
+  /** Adds credit from a `windowUpdate` frame; returns whether sending may resume. */
+  grant(bytes: number): boolean {
+    this.#credit += bytes;
+    return this.open;
+  }
+}
+
+/**
+ * The receiving half of {@link MessageSendWindow}: a message may only arrive while less than the
+ * window is outstanding, so at most the window plus one message is ever held for the consumer.
+ */
+export class MessageReceiveWindow {
+  #outstanding = 0;
+  #drained = 0;
+  readonly #limit: number;
+
+  constructor(limitBytes = INITIAL_WINDOW_BYTES) {
+    this.#limit = limitBytes;
+  }
+
+  /** Bytes received and not yet drained. */
+  get outstanding(): number {
+    return this.#outstanding;
+  }
+
+  /** Records a message of `bytes`; false means the peer sent without credit (a protocol error). */
+  received(bytes: number): boolean {
+    if (this.#outstanding >= this.#limit) return false;
+    this.#outstanding += bytes;
+    return true;
+  }
+
+  /** Records a message handed on; returns the credit to grant now, or 0 to wait for more. */
+  drained(bytes: number): number {
+    this.#outstanding -= bytes;
+    this.#drained += bytes;
+    if (this.#drained < WINDOW_UPDATE_THRESHOLD_BYTES) return 0;
+    const grant = this.#drained;
+    this.#drained = 0;
+    return grant;
+  }
+}

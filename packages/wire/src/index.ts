@@ -7,6 +7,8 @@ export { decodeFrame, encodeFrame } from "./codec";
 export {
   INITIAL_WINDOW_BYTES,
   MAX_DATA_CHUNK_BYTES,
+  MessageReceiveWindow,
+  MessageSendWindow,
   ReceiveWindow,
   SendWindow,
   WINDOW_UPDATE_THRESHOLD_BYTES,

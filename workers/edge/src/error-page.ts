@@ -12,13 +12,15 @@ export const PUBLIC_ERRORS = {
   origin_failed: { status: 502, number: 1036, title: "Bad gateway" },
   tunnel_deleted: { status: 404, number: 1037, title: "Tunnel deleted" },
   bad_request: { status: 400, number: 1038, title: "Bad request" },
+  connector_unresponsive: { status: 502, number: 1039, title: "Tunnel connection lost" },
+  origin_timeout: { status: 524, number: 1040, title: "Origin timed out" },
 } as const;
 export type PublicErrorName = keyof typeof PUBLIC_ERRORS;
 
 const DETAILS: Record<PublicErrorName, string> = {
   unknown_host: "No tunnel serves this hostname.",
   no_connector:
-    "The tunnel exists but no connector is attached to it right now. If you run this tunnel, " +
+    "The tunnel exists but no connector is attached to it and answering right now. If you run this tunnel, " +
     "start `burrow tunnel` again and it will reconnect.",
   too_many_requests: "This tunnel is carrying as many requests as it allows. Retry shortly.",
   headers_too_large: "The request's headers exceed the size a tunnel accepts.",
@@ -28,6 +30,10 @@ const DETAILS: Record<PublicErrorName, string> = {
   bad_request:
     "The request's head is not valid HTTP (its Host, a header name or value, its body framing or " +
     "its WebSocket subprotocols), so the tunnel does not forward it.",
+  connector_unresponsive:
+    "The connector carrying this request stopped answering, and no other connection of the " +
+    "tunnel could take it. Retry shortly.",
+  origin_timeout: "The origin behind this tunnel did not answer in time.",
 };
 
 /** Builds the visitor-facing error response; `detail` adds a safe, specific reason. */

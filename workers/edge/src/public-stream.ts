@@ -3,6 +3,8 @@ import {
   type Frame,
   type FrameBody,
   MAX_DATA_CHUNK_BYTES,
+  MessageReceiveWindow,
+  MessageSendWindow,
   ReceiveWindow,
   ResetCode,
   SendWindow,
@@ -10,6 +12,23 @@ import {
 
 /** The origin's answer head, as the connector sent it. */
 export type ResponseHead = Extract<FrameBody, { kind: "responseHead" }>;
+
+/**
+ * Visitor WebSocket messages the DO holds while the connector has granted no credit. workerd
+ * cannot pause a visitor's socket, so past this the visitor is closed with 1013 (try again
+ * later) instead of growing the object's memory (128 MB on Cloudflare) without end.
+ */
+export const WEBSOCKET_QUEUE_LIMIT_BYTES = 4 * 1024 * 1024;
+
+/** Deadlines the Tunnel DO's watchdog enforces on a stream (from the Worker's variables). */
+export interface StreamDeadlines {
+  /** From the request head to the response head (Cloudflare's proxy read timeout is 100 s). */
+  responseHeadMs: number;
+  /** A request stream with no frame either way for this long is reset. */
+  streamIdleMs: number;
+  /** A WebSocket with no message either way for this long is closed. */
+  webSocketIdleMs: number;
+}
 
 /** How long an upload may sit idle with coalesced bytes pending before they are sent anyway. */
 const UPLOAD_FLUSH_IDLE_MS = 2;
@@ -64,6 +83,14 @@ export class StreamFailure extends Error {
   }
 }
 
+/** The stream's connection stopped answering heartbeats and was closed by the watchdog. */
+export class ConnectorUnresponsive extends StreamFailure {
+  constructor() {
+    super(ResetCode.goingAway, "the connector stopped answering");
+    this.name = "ConnectorUnresponsive";
+  }
+}
+
 /**
  * One visitor request carried over one connector WebSocket: its request body pump, the response
  * body queue and both flow-control windows. Bytes held here are bounded by the receive window.
@@ -84,6 +111,13 @@ export class PublicStream {
   #failure: StreamFailure | null = null;
   #done = false;
   #visitorSocket: WebSocket | null = null;
+  // Set when the connector credits WebSocket messages (hello feature `websocket-window`).
+  #messageSendWindow: MessageSendWindow | null = null;
+  #messageReceiveWindow: MessageReceiveWindow | null = null;
+  #messageQueue: Array<{ text: boolean; bytes: Uint8Array }> = [];
+  #messageQueueBytes = 0;
+  #lastActivityAt = Date.now();
+  #headReceived = false;
 
   constructor(id: number, socket: WebSocket, onDone: () => void) {
     this.id = id;
@@ -99,6 +133,7 @@ export class PublicStream {
 
   /** Sends one frame on this stream's connector socket; false when the socket is gone. */
   send(body: FrameBody): boolean {
+    this.#lastActivityAt = Date.now();
     try {
       this.socket.send(encodeFrame({ ...body, streamId: this.id } as Frame));
       return true;
@@ -176,9 +211,17 @@ export class PublicStream {
     return readable;
   }
 
-  /** Relays a visitor WebSocket accepted by the DO; messages travel as frames on this stream. */
-  attachVisitorSocket(visitor: WebSocket): void {
+  /**
+   * Relays a visitor WebSocket accepted by the DO; messages travel as frames on this stream.
+   * With `windowed`, messages toward the connector spend its credit and wait in a bounded queue
+   * when there is none, and the connector's messages are credited back as they are passed on.
+   */
+  attachVisitorSocket(visitor: WebSocket, windowed: boolean): void {
     this.#visitorSocket = visitor;
+    if (windowed) {
+      this.#messageSendWindow = new MessageSendWindow();
+      this.#messageReceiveWindow = new MessageReceiveWindow();
+    }
     // At this Worker's compatibility date workerd delivers binary messages as Blob (the WHATWG
     // default), and `new Uint8Array(blob)` is silently empty; ask for ArrayBuffers instead.
     visitor.binaryType = "arraybuffer";
@@ -187,7 +230,7 @@ export class PublicStream {
       const bytes = text
         ? new TextEncoder().encode(event.data as string)
         : new Uint8Array(event.data as ArrayBuffer);
-      this.send({ kind: "webSocketMessage", text, bytes });
+      this.#relayVisitorMessage(text, bytes);
     });
     visitor.addEventListener("close", (event) => {
       if (!this.#done)
@@ -199,10 +242,84 @@ export class PublicStream {
     );
   }
 
+  /** Whether the response head arrived. */
+  get answered(): boolean {
+    return this.#headReceived;
+  }
+
+  /** Visitor WebSocket bytes held in the DO, waiting for the connector's credit. */
+  get queuedMessageBytes(): number {
+    return this.#messageQueueBytes;
+  }
+
+  #relayVisitorMessage(text: boolean, bytes: Uint8Array): void {
+    if (this.#done) return;
+    const window = this.#messageSendWindow;
+    if (!window) {
+      this.send({ kind: "webSocketMessage", text, bytes });
+      return;
+    }
+    if (this.#messageQueue.length === 0 && window.open) {
+      window.spend(bytes.byteLength);
+      this.send({ kind: "webSocketMessage", text, bytes });
+      return;
+    }
+    if (this.#messageQueueBytes + bytes.byteLength > WEBSOCKET_QUEUE_LIMIT_BYTES) {
+      this.#lastActivityAt = Date.now();
+      closeQuietly(this.#visitorSocket, 1013, "the origin is not reading; slow down");
+      this.reset(
+        ResetCode.cancelled,
+        "visitor sent WebSocket messages faster than the origin read",
+      );
+      return;
+    }
+    this.#lastActivityAt = Date.now();
+    this.#messageQueue.push({ text, bytes });
+    this.#messageQueueBytes += bytes.byteLength;
+  }
+
+  #flushMessageQueue(): void {
+    const window = this.#messageSendWindow!;
+    while (this.#messageQueue.length > 0 && window.open && !this.#done) {
+      const message = this.#messageQueue.shift()!;
+      this.#messageQueueBytes -= message.bytes.byteLength;
+      window.spend(message.bytes.byteLength);
+      this.send({ kind: "webSocketMessage", ...message });
+    }
+  }
+
+  /**
+   * Applies the watchdog's deadlines at `now`: no response head in time → reset (524 for the
+   * visitor); a request stream or WebSocket idle too long → reset or closed with 1001.
+   */
+  expire(now: number, deadlines: StreamDeadlines): void {
+    if (this.#done) return;
+    if (!this.#headReceived) {
+      // Counted from the last frame either way, so a long upload is not cut off mid-way.
+      if (now - this.#lastActivityAt >= deadlines.responseHeadMs) {
+        this.reset(ResetCode.originTimeout, "the origin did not answer in time");
+      }
+      return;
+    }
+    const idleMs = now - this.#lastActivityAt;
+    if (this.#visitorSocket) {
+      if (idleMs < deadlines.webSocketIdleMs) return;
+      closeQuietly(this.#visitorSocket, 1001, "idle timeout");
+      this.send({ kind: "webSocketClose", code: 1001, reason: "idle timeout" });
+      this.#finish();
+      return;
+    }
+    if (idleMs >= deadlines.streamIdleMs && !this.#ended) {
+      this.reset(ResetCode.originTimeout, "the stream was idle too long");
+    }
+  }
+
   /** Handles a frame the connector sent on this stream; false means a protocol violation. */
   receive(frame: Frame): boolean {
+    this.#lastActivityAt = Date.now();
     switch (frame.kind) {
       case "responseHead":
+        this.#headReceived = true;
         // A small body may ride with the head; it is queued before anyone reads the head.
         if (frame.body.byteLength > 0) {
           if (!this.#receiveWindow.received(frame.body.byteLength)) return false;
@@ -221,14 +338,23 @@ export class PublicStream {
         if (this.#writer) this.#closeBody();
         return true;
       case "windowUpdate":
-        this.#sendWindow.grant(frame.bytes);
+        if (this.#messageSendWindow) {
+          if (this.#messageSendWindow.grant(frame.bytes)) this.#flushMessageQueue();
+        } else this.#sendWindow.grant(frame.bytes);
         return true;
       case "reset":
         this.fail(new StreamFailure(frame.code, frame.message));
         return true;
-      case "webSocketMessage":
+      case "webSocketMessage": {
+        const window = this.#messageReceiveWindow;
+        if (window && !window.received(frame.bytes.byteLength)) return false;
         this.#visitorSocket?.send(frame.text ? new TextDecoder().decode(frame.bytes) : frame.bytes);
+        // workerd's WebSocket has no bufferedAmount or send callback, so the DO cannot see the
+        // visitor read; credit returns once the message is handed to the runtime.
+        const grant = window?.drained(frame.bytes.byteLength) ?? 0;
+        if (grant > 0 && !this.#done) this.send({ kind: "windowUpdate", bytes: grant });
         return true;
+      }
       case "webSocketClose":
         closeQuietly(this.#visitorSocket, frame.code, frame.reason);
         this.#finish();
@@ -297,6 +423,8 @@ export class PublicStream {
     if (this.#done) return;
     this.#done = true;
     this.#sendWindow.close();
+    this.#messageQueue = [];
+    this.#messageQueueBytes = 0;
     this.#onDone();
   }
 }

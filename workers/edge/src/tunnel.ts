@@ -1,7 +1,20 @@
 import { DurableObject } from "cloudflare:workers";
 import { markConnected, markDisconnected } from "@burrow/registry";
 import { decodeFrame, encodeFrame, type Frame, ResetCode } from "@burrow/wire";
-import { CONNECT_HEADERS, CONNECTOR_TAG, type ConnectionRecord, connectionOf } from "./connection";
+import { clientKey, SlotPool } from "./admission";
+import {
+  CONNECT_HEADERS,
+  CONNECTOR_TAG,
+  type ConnectionRecord,
+  connectionOf,
+  EDGE_FEATURES,
+  EDGE_FEATURES_HEADER,
+  HEARTBEAT_FEATURE,
+  HEARTBEAT_PING,
+  HEARTBEAT_PONG,
+  HEARTBEAT_STALE_MS,
+  WEBSOCKET_WINDOW_FEATURE,
+} from "./connection";
 import {
   type ConnectorSnapshot,
   forgetDrops,
@@ -11,7 +24,12 @@ import {
 import { DnsCache, type DnsCacheStats } from "./dns-cache";
 import { publicError } from "./error-page";
 import { contentLengthOf, headersForOrigin, headersForVisitor } from "./forwarded-headers";
-import { PublicStream, StreamFailure } from "./public-stream";
+import {
+  ConnectorUnresponsive,
+  PublicStream,
+  type StreamDeadlines,
+  StreamFailure,
+} from "./public-stream";
 import {
   fetchVpcService,
   type TunnelStream,
@@ -29,11 +47,15 @@ export const CLIENT_IP_HEADER = "x-burrow-client-ip";
 const MAX_CONNECTIONS_PER_TUNNEL = 100;
 /** Named tunnels are not capped by the DO beyond memory; this bounds a runaway caller. */
 const NAMED_TUNNEL_MAX_IN_FLIGHT = 10_000;
+const NAMED_TUNNEL_MAX_WEBSOCKETS = 10_000;
+/** How often the watchdog looks at heartbeats and deadlines while streams are in flight. */
+const WATCHDOG_INTERVAL_MS = 1_000;
 
 /** WebSocket close codes the DO uses on connector sockets (4000–4999 are application codes). */
 export const CLOSE_CODES = {
   malformedFrame: 1007,
   protocolError: 1002,
+  heartbeatTimeout: 4408,
   tunnelDeleted: 4410,
 } as const;
 
@@ -66,6 +88,19 @@ export class Tunnel extends DurableObject<Env> {
   #connectsInFlight = 0;
   // Set by `erase`; the hostname cache in the edge may still send visitors here for seconds.
   #erased = false;
+  // In-flight slots, shared fairly between client addresses (admission.ts); built on first use
+  // because the caps depend on the tunnel's kind, which arrives with the request.
+  #requestSlots: SlotPool | null = null;
+  #webSocketSlots: SlotPool | null = null;
+  // Runs only while streams are in flight: the object is awake then anyway, and an idle object
+  // must be free to hibernate.
+  #watchdog: ReturnType<typeof setInterval> | null = null;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    // Answered by the runtime without waking the object (connection.ts, HEARTBEAT_PING).
+    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(HEARTBEAT_PING, HEARTBEAT_PONG));
+  }
 
   override async fetch(request: Request): Promise<Response> {
     const operation = request.headers.get(OPERATION_HEADER);
@@ -212,12 +247,17 @@ export class Tunnel extends DurableObject<Env> {
         colo: header(CONNECT_HEADERS.colo) || "local",
         openedAt: now,
         features: [],
+        registered: false,
         draining: false,
       };
       const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
       this.ctx.acceptWebSocket(server, [CONNECTOR_TAG]);
       server.serializeAttachment(record);
-      return new Response(null, { status: 101, webSocket: client });
+      return new Response(null, {
+        status: 101,
+        webSocket: client,
+        headers: { [EDGE_FEATURES_HEADER]: EDGE_FEATURES.join(", ") },
+      });
     } finally {
       this.#connectsInFlight--;
     }
@@ -225,48 +265,96 @@ export class Tunnel extends DurableObject<Env> {
 
   async #forward(request: Request): Promise<Response> {
     if (this.#erased) return publicError("tunnel_deleted", request);
-    const sockets = this.#liveSockets().filter((socket) => !connectionOf(socket)?.draining);
-    if (sockets.length === 0) return publicError("no_connector", request);
-    const kind = request.headers.get(CONNECT_HEADERS.tunnelKind);
-    const maxInFlight =
-      kind === "quick" ? Number(this.env.QUICK_TUNNEL_MAX_IN_FLIGHT) : NAMED_TUNNEL_MAX_IN_FLIGHT;
-    if (this.#streams.size >= maxInFlight) {
-      return publicError("too_many_requests", request, { "retry-after": "1" });
+    if (this.#routableSockets().length === 0) return publicError("no_connector", request);
+    const websocket = request.headers.get("upgrade")?.toLowerCase() === "websocket";
+    const clientIp = request.headers.get(CLIENT_IP_HEADER) ?? "";
+    const release = this.#slots(request, websocket).admit(clientKey(clientIp));
+    if (!release) return publicError("too_many_requests", request, { "retry-after": "1" });
+    try {
+      return await this.#forwardAdmitted(request, websocket, clientIp, release);
+    } catch (error) {
+      release();
+      throw error;
     }
+  }
+
+  /** The pool a request takes its slot from: WebSockets live long and are counted apart. */
+  #slots(request: Request, websocket: boolean): SlotPool {
+    const quick = request.headers.get(CONNECT_HEADERS.tunnelKind) === "quick";
+    if (websocket) {
+      this.#webSocketSlots ??= new SlotPool(
+        quick ? Number(this.env.QUICK_TUNNEL_MAX_WEBSOCKETS) : NAMED_TUNNEL_MAX_WEBSOCKETS,
+      );
+      return this.#webSocketSlots;
+    }
+    this.#requestSlots ??= new SlotPool(
+      quick ? Number(this.env.QUICK_TUNNEL_MAX_IN_FLIGHT) : NAMED_TUNNEL_MAX_IN_FLIGHT,
+    );
+    return this.#requestSlots;
+  }
+
+  async #forwardAdmitted(
+    request: Request,
+    websocket: boolean,
+    clientIp: string,
+    release: () => void,
+  ): Promise<Response> {
     const declaredLength = Number(request.headers.get("content-length") ?? 0);
     const maxBodyBytes = Number(this.env.MAX_REQUEST_BODY_BYTES);
-    if (declaredLength > maxBodyBytes) return publicError("body_too_large", request);
-
-    const socket = sockets[this.#roundRobin++ % sockets.length]!;
-    const streamId = this.#allocateStreamId();
-    const stream = new PublicStream(streamId, socket, () => this.#streams.delete(streamId));
-    this.#streams.set(streamId, stream);
-
-    const websocket = request.headers.get("upgrade")?.toLowerCase() === "websocket";
+    if (declaredLength > maxBodyBytes) {
+      release();
+      return publicError("body_too_large", request);
+    }
     const hasBody = request.body !== null && !websocket;
-    const clientIp = request.headers.get(CLIENT_IP_HEADER) ?? "";
     const headers = headersForOrigin(request, clientIp);
     if (websocket) headers.push(["upgrade", "websocket"], ["connection", "upgrade"]);
-    stream.send({
-      kind: "requestHead",
-      method: request.method,
-      url: request.url,
-      headers,
-      websocket,
-      hasBody,
-      target: null,
-    });
-    if (hasBody && request.body) {
-      // Not awaited: the upload and the response run concurrently, like any HTTP proxy.
-      this.ctx.waitUntil(stream.pumpRequestBody(request.body, maxBodyBytes));
-    }
-
+    // A bodiless GET or HEAD whose connection died or froze before any answer is sent once more
+    // on another connection: nothing of it can have been half-applied, and a frozen connector
+    // then costs the visitor a few seconds instead of an error.
+    const replayable =
+      !hasBody && !websocket && (request.method === "GET" || request.method === "HEAD");
+    const tried = new Set<WebSocket>();
+    let lastFailure: StreamFailure | null = null;
+    let stream: PublicStream;
     let head: Awaited<PublicStream["head"]>;
-    try {
-      head = await stream.head;
-    } catch (error) {
-      const tooLarge = error instanceof StreamFailure && error.code === ResetCode.tooLarge;
-      return publicError(tooLarge ? "body_too_large" : "origin_failed", request);
+    for (;;) {
+      const socket = this.#pickSocket(this.#routableSockets().filter((s) => !tried.has(s)));
+      if (!socket) {
+        release();
+        return publicError(lastFailure ? failurePage(lastFailure) : "no_connector", request);
+      }
+      tried.add(socket);
+      const streamId = this.#allocateStreamId();
+      // A stream that fails before its head leaves the slot to the loop below, which may retry.
+      const attempt = new PublicStream(streamId, socket, () => {
+        this.#streams.delete(streamId);
+        if (attempt.answered) release();
+      });
+      stream = attempt;
+      this.#track(streamId, stream);
+      stream.send({
+        kind: "requestHead",
+        method: request.method,
+        url: request.url,
+        headers,
+        websocket,
+        hasBody,
+        target: null,
+      });
+      if (hasBody && request.body) {
+        // Not awaited: the upload and the response run concurrently, like any HTTP proxy.
+        this.ctx.waitUntil(stream.pumpRequestBody(request.body, maxBodyBytes));
+      }
+      try {
+        head = await stream.head;
+        break;
+      } catch (error) {
+        if (!(error instanceof StreamFailure)) throw error;
+        lastFailure = error;
+        if (replayable && error.code === ResetCode.goingAway) continue;
+        release();
+        return publicError(failurePage(error), request);
+      }
     }
     const responseHeaders = headersForVisitor(head.headers);
 
@@ -277,7 +365,8 @@ export class Tunnel extends DurableObject<Env> {
       }
       const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
       server.accept();
-      stream.attachVisitorSocket(server);
+      const windowed = connectionOf(stream.socket)?.features.includes(WEBSOCKET_WINDOW_FEATURE);
+      stream.attachVisitorSocket(server, windowed === true);
       const protocol = responseHeaders.get("sec-websocket-protocol");
       return new Response(null, {
         status: 101,
@@ -306,6 +395,7 @@ export class Tunnel extends DurableObject<Env> {
         const record = connectionOf(socket);
         if (!record) return;
         record.features = frame.features.slice(0, 16);
+        record.registered = true;
         socket.serializeAttachment(record);
         this.#send(socket, {
           kind: "registered",
@@ -345,20 +435,84 @@ export class Tunnel extends DurableObject<Env> {
   #vpcHost(): VpcHost {
     return {
       dns: this.#dns,
-      pickSocket: () => {
-        const sockets = this.#liveSockets().filter((socket) => {
-          const record = connectionOf(socket);
-          return record !== null && !record.draining && record.features.includes(VPC_FEATURE);
-        });
-        return sockets.length === 0 ? null : sockets[this.#roundRobin++ % sockets.length]!;
-      },
+      pickSocket: () =>
+        this.#pickSocket(
+          this.#routableSockets().filter((socket) =>
+            connectionOf(socket)?.features.includes(VPC_FEATURE),
+          ),
+        ),
       register: (create) => {
         const id = this.#allocateStreamId();
         const stream = create(id, () => this.#streams.delete(id));
-        this.#streams.set(id, stream);
+        this.#track(id, stream);
         return stream;
       },
       waitUntil: (promise) => this.ctx.waitUntil(promise),
+    };
+  }
+
+  #pickSocket(sockets: WebSocket[]): WebSocket | null {
+    return sockets.length === 0 ? null : sockets[this.#roundRobin++ % sockets.length]!;
+  }
+
+  /**
+   * Connections that may take a new stream: open, registered with `hello` (a socket that only
+   * authenticated knows nothing of the protocol yet), not draining, and not frozen.
+   */
+  #routableSockets(): WebSocket[] {
+    const now = Date.now();
+    return this.#liveSockets().filter((socket) => {
+      const record = connectionOf(socket);
+      return record?.registered === true && !record.draining && !this.#frozen(socket, record, now);
+    });
+  }
+
+  /** Whether a connector that sends heartbeats has missed them for HEARTBEAT_STALE_MS. */
+  #frozen(socket: WebSocket, record: ConnectionRecord, now: number): boolean {
+    // An older connector sends no text heartbeat; its liveness is judged by its own pings only.
+    if (!record.features.includes(HEARTBEAT_FEATURE)) return false;
+    const lastPingAt = this.ctx.getWebSocketAutoResponseTimestamp(socket)?.getTime() ?? 0;
+    return now - Math.max(lastPingAt, record.openedAt) > HEARTBEAT_STALE_MS;
+  }
+
+  #track(id: number, stream: TunnelStream): void {
+    this.#streams.set(id, stream);
+    this.#watchdog ??= setInterval(() => this.#watch(), WATCHDOG_INTERVAL_MS);
+  }
+
+  /**
+   * Closes connections that stopped answering heartbeats, failing the streams waiting on them,
+   * and applies each stream's deadlines; stops itself once no stream is left.
+   */
+  #watch(): void {
+    if (this.#streams.size === 0) {
+      if (this.#watchdog) clearInterval(this.#watchdog);
+      this.#watchdog = null;
+      return;
+    }
+    const now = Date.now();
+    for (const socket of this.#liveSockets()) {
+      const record = connectionOf(socket);
+      if (!record || !this.#frozen(socket, record, now)) continue;
+      console.warn(`tunnel: connection ${record.connectionId} stopped answering; closing it`);
+      try {
+        socket.close(CLOSE_CODES.heartbeatTimeout, "heartbeat timeout");
+      } catch {
+        // Already closing.
+      }
+      for (const stream of [...this.#streams.values()]) {
+        if (stream.socket === socket) stream.fail(new ConnectorUnresponsive());
+      }
+    }
+    const deadlines = this.#deadlines();
+    for (const stream of [...this.#streams.values()]) stream.expire?.(now, deadlines);
+  }
+
+  #deadlines(): StreamDeadlines {
+    return {
+      responseHeadMs: Number(this.env.ORIGIN_RESPONSE_TIMEOUT_SECONDS) * 1000,
+      streamIdleMs: Number(this.env.STREAM_IDLE_TIMEOUT_SECONDS) * 1000,
+      webSocketIdleMs: Number(this.env.WEBSOCKET_IDLE_TIMEOUT_SECONDS) * 1000,
     };
   }
 
@@ -431,4 +585,12 @@ export class Tunnel extends DurableObject<Env> {
     this.#presenceWrites = run.catch(() => undefined);
     return run;
   }
+}
+
+/** The visitor's error page for a stream that failed before its response head. */
+function failurePage(failure: StreamFailure) {
+  if (failure instanceof ConnectorUnresponsive) return "connector_unresponsive" as const;
+  if (failure.code === ResetCode.tooLarge) return "body_too_large" as const;
+  if (failure.code === ResetCode.originTimeout) return "origin_timeout" as const;
+  return "origin_failed" as const;
 }

@@ -13,7 +13,7 @@ import {
   headersForVisitor,
   INTERNAL_HEADER_PREFIX,
 } from "./forwarded-headers";
-import { PublicStream, StreamFailure } from "./public-stream";
+import { PublicStream, type StreamDeadlines, StreamFailure } from "./public-stream";
 
 /** The hello feature a connector announces when it was started with `--vpc`. */
 export const VPC_FEATURE = "vpc";
@@ -39,6 +39,8 @@ export interface TunnelStream {
   readonly socket: WebSocket;
   receive(frame: Frame): boolean;
   fail(failure: StreamFailure): void;
+  /** Applies the watchdog's deadlines (public-stream.ts); streams with their own timer omit it. */
+  expire?(now: number, deadlines: StreamDeadlines): void;
 }
 
 /** What VPC routing needs from the Tunnel DO. */
