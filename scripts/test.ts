@@ -19,6 +19,7 @@ const SUITES = [
   "workers/edge",
   "workers/reaper",
   "workers/binding",
+  "packages/local-edge",
   "test",
 ];
 
