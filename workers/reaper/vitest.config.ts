@@ -20,6 +20,7 @@ export default defineConfig(async () => {
           REAP_BATCH_SIZE: "500",
           REAP_MAX_SUBREQUESTS: "24000",
           REAP_MAX_ZONE_DELETES: "200",
+          PURGE_SECRET_AFTER_DAYS: "30",
           CF_API_BASE: "",
           CF_ZONE_ID: "",
           TEST_MIGRATIONS: migrations,

@@ -12,6 +12,11 @@ export {
   setZoneRecordId,
 } from "./dns-records";
 export { HostnameTakenError, TunnelNotFoundError, VpcServiceNameTakenError } from "./errors";
+export {
+  PURGE_DELETED_SECRETS_SQL,
+  PURGED_SECRET_HASH,
+  purgeDeletedSecrets,
+} from "./retention";
 export { hashSecret, secretMatches } from "./secret";
 export {
   createTunnel,
