@@ -1,10 +1,13 @@
 /**
  * `pnpm dev`: every Burrow Worker in Miniflare on http://127.0.0.1:8787 with persisted local D1 and
  * Durable Objects (.burrow/state). `pnpm start -- --url <origin>` (or `--hello-world`) also runs a
- * connector for that origin and prints its public URL. Ctrl-C stops everything.
+ * connector for that origin and prints its public URL. Each prints one `[dev] ready: …` line once
+ * it serves: `pnpm dev` when the edge answers (its migrations are applied before its port opens),
+ * `pnpm start` when the connector has registered with it. Ctrl-C stops everything.
  */
 import { spawn } from "node:child_process";
 import path from "node:path";
+import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
 import { REPO_ROOT, startLocalEdge } from "@burrow/local-edge";
 import { DEFAULT_REAP_CONTROL_PORT, startReaperCron } from "./reaper-cron";
@@ -45,13 +48,32 @@ if (values.connector) {
   connector = spawn(
     process.execPath,
     [path.join(REPO_ROOT, "packages/connector/bin/burrow.mjs"), ...args],
-    {
-      stdio: "inherit",
-    },
+    { stdio: ["inherit", "inherit", "pipe"] },
   );
+  reportReadyWhenRegistered(connector);
   connector.on("exit", (code) => {
     log(`connector exited (${code})`);
     void shutdown(code ?? 1);
+  });
+} else {
+  log(`ready: edge on ${edge.url.href}`);
+}
+
+/**
+ * Passes the connector's log through and prints the ready line once it logs its first
+ * `Registered tunnel connection`, with the public URL it logged when it minted the tunnel.
+ */
+function reportReadyWhenRegistered(child: ReturnType<typeof spawn>): void {
+  let publicUrl = "";
+  let ready = false;
+  const lines = createInterface({ input: child.stderr as NodeJS.ReadableStream });
+  lines.on("line", (line) => {
+    process.stderr.write(`${line}\n`);
+    publicUrl = / at (https?:\/\/\S+)/.exec(line)?.[1] ?? publicUrl;
+    if (!ready && line.includes("Registered tunnel connection")) {
+      ready = true;
+      log(`ready: ${publicUrl || "tunnel"} → edge on ${edge.url.href}`);
+    }
   });
 }
 

@@ -15,6 +15,7 @@ const SUITES = [
   "packages/registry",
   "packages/cf-api",
   "packages/connector",
+  "packages/local-edge",
   ...new Set(WORKERS.map((worker) => worker.dir)),
   "test",
 ];

@@ -1,3 +1,5 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import * as esbuild from "esbuild";
 import { Miniflare, type WorkerOptions } from "miniflare";
@@ -14,7 +16,10 @@ export { REPO_ROOT, WORKERS, workerVars } from "./worker-configs";
 export interface LocalEdgeOptions {
   /** Port on 127.0.0.1; 0 picks a free one (tests). */
   port?: number;
-  /** Folder for D1 and Durable Object state; omitted means in memory (tests). */
+  /**
+   * Folder for D1 and Durable Object state; omitted means a fresh state that is thrown away on
+   * dispose (tests).
+   */
   persistTo?: string;
   /** Extra Worker variables, by Worker name, e.g. `{ "burrow-reaper": { REAP_AFTER_SECONDS: "5" } }`. */
   vars?: Record<string, Record<string, string>>;
@@ -35,35 +40,83 @@ export interface LocalEdge {
 
 /**
  * Starts every Burrow Worker in Miniflare with the bindings their wrangler.toml files declare,
- * bundled with esbuild as wrangler would, on one port, with migrations applied. Used by
- * `pnpm dev` / `pnpm start`, the end-to-end tests and `pnpm bench`.
+ * bundled with esbuild as wrangler would, on one port. The registry's migrations are applied
+ * before that port opens, so the first request (a mint, a reconnecting connector) finds its
+ * tables. Used by `pnpm dev` / `pnpm start`, the end-to-end tests and `pnpm bench`.
  */
 export async function startLocalEdge(options: LocalEdgeOptions = {}): Promise<LocalEdge> {
   const workers: WorkerOptions[] = [];
   for (const configPath of workerConfigPaths()) {
     workers.push(await workerFromConfig(configPath, options));
   }
+  // Without persistTo, D1 still lives on disk, in a folder of our own: it must outlive the
+  // private Miniflare that migrates it. (Miniflare's own "in memory" D1 is a temporary folder
+  // too, but one per instance.) Durable Objects stay in Miniflare's per-instance storage.
+  const scratch = options.persistTo
+    ? undefined
+    : await mkdtemp(path.join(tmpdir(), "burrow-local-edge-"));
   const persist = options.persistTo ? path.resolve(options.persistTo) : undefined;
-  const miniflare = new Miniflare({
-    workers,
+  const d1Persist = path.join(persist ?? (scratch as string), "d1");
+  try {
+    const applied = await migrateBeforeServing(workers[0], d1Persist);
+    if (applied.length > 0) options.log?.(`applied D1 migrations: ${applied.join(", ")}`);
+    const miniflare = new Miniflare({
+      workers,
+      host: "127.0.0.1",
+      port: options.port ?? 0,
+      d1Persist,
+      durableObjectsPersist: persist ? path.join(persist, "do") : false,
+      cachePersist: false,
+      unsafeTriggerHandlers: true,
+      log: undefined,
+    });
+    const url = await miniflare.ready.catch(async (error) => {
+      await miniflare.dispose().catch(() => {});
+      throw error;
+    });
+    return {
+      url: new URL(url.origin),
+      miniflare,
+      workers: workers.map((worker) => worker.name ?? ""),
+      dispose: async () => {
+        await miniflare.dispose();
+        if (scratch) await rm(scratch, { recursive: true, force: true });
+      },
+    };
+  } catch (error) {
+    if (scratch) await rm(scratch, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+/**
+ * Applies the registry's migrations to the edge's D1 database through a private Miniflare that
+ * runs no Burrow code and listens on a port nobody is told about, then stops it. Miniflare always
+ * opens its entry port when it starts, so migrating through the real instance would leave a window
+ * in which requests meet a database without tables. D1 state is keyed by database id, so the real
+ * instance, given the same `d1Persist` folder, opens the migrated database.
+ */
+async function migrateBeforeServing(
+  edge: WorkerOptions | undefined,
+  d1Persist: string,
+): Promise<string[]> {
+  const migrator = new Miniflare({
+    name: "burrow-migrations",
+    modules: true,
+    script: "export default { fetch: () => new Response(null, { status: 503 }) };",
+    compatibilityDate: "2026-04-20",
+    d1Databases: (edge as { d1Databases?: WorkerOptions["d1Databases"] } | undefined)?.d1Databases,
+    d1Persist,
     host: "127.0.0.1",
-    port: options.port ?? 0,
-    d1Persist: persist ? path.join(persist, "d1") : false,
-    durableObjectsPersist: persist ? path.join(persist, "do") : false,
-    cachePersist: false,
-    unsafeTriggerHandlers: true,
+    port: 0,
     log: undefined,
   });
-  const url = await miniflare.ready;
-  const db = await miniflare.getD1Database("DB");
-  const applied = await applyMigrations(db, MIGRATIONS_DIR);
-  if (applied.length > 0) options.log?.(`applied D1 migrations: ${applied.join(", ")}`);
-  return {
-    url: new URL(url.origin),
-    miniflare,
-    workers: workers.map((worker) => worker.name ?? ""),
-    dispose: () => miniflare.dispose(),
-  };
+  try {
+    await migrator.ready;
+    return await applyMigrations(await migrator.getD1Database("DB"), MIGRATIONS_DIR);
+  } finally {
+    await migrator.dispose();
+  }
 }
 
 async function workerFromConfig(

@@ -48,6 +48,11 @@ export {
   provisionTunnel,
   type ZoneRecordWriter,
 } from "./provision-tunnel";
+export {
+  PURGE_DELETED_SECRETS_SQL,
+  PURGED_SECRET_HASH,
+  purgeDeletedSecrets,
+} from "./retention";
 export { hashSecret, secretMatches } from "./secret";
 export {
   type ConfigSource,

@@ -77,7 +77,7 @@ async function forwardToTunnel(request: Request, env: Env, hostname: string): Pr
     console.log(`refused a request head for ${hostname}: ${problem}`);
     return publicError("bad_request", request);
   }
-  const route = await routeFor(env.DB, hostname);
+  const route = await routeFor(env.DB, env.ZONE, hostname);
   if (!route) return publicError("unknown_host", request);
   if (!headersFit(request.headers)) return publicError("headers_too_large", request);
   const headers = new Headers();
@@ -106,7 +106,7 @@ async function forwardToTunnel(request: Request, env: Env, hostname: string): Pr
   // registry tells whether the tunnel is gone, which visitors then learn at once.
   if (route.kind === "quick" && response.headers.get(ERROR_NUMBER_HEADER) === NO_CONNECTOR) {
     forgetRoute(hostname);
-    if (!(await routeFor(env.DB, hostname))) {
+    if (!(await routeFor(env.DB, env.ZONE, hostname))) {
       await response.body?.cancel();
       return publicError("tunnel_deleted", request);
     }

@@ -2,6 +2,7 @@ import { ApiError, errorResponse, failureBody, successBody } from "@burrow/cf-ap
 import { Hono } from "hono";
 import { cors } from "hono/cors";
 import { mintQuickTunnel } from "./mint";
+import { mintRateLimitKey } from "./rate-limit-key";
 
 /** The Rate Limiting binding's period (wrangler.toml `simple.period`), sent back as Retry-After. */
 const MINT_RATE_PERIOD_SECONDS = 60;
@@ -12,7 +13,7 @@ app.use("*", cors({ origin: "*", allowMethods: ["POST", "OPTIONS"], maxAge: 8640
 
 app.post("/tunnel", async (c) => {
   const clientIp = c.req.header("cf-connecting-ip") ?? "unknown";
-  const { success } = await c.env.MINT_RATE_LIMIT.limit({ key: clientIp });
+  const { success } = await c.env.MINT_RATE_LIMIT.limit({ key: mintRateLimitKey(clientIp) });
   if (!success) {
     throw new ApiError(
       429,

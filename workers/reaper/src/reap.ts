@@ -8,6 +8,7 @@ import {
   type Tunnel,
 } from "@burrow/registry";
 import { boundedMap } from "./bounded-map";
+import { purgeExpiredSecrets } from "./purge-secrets";
 import type { ReaperConfig } from "./reaper-config";
 import { SubrequestBudget } from "./subrequest-budget";
 import { isErasedAbort, reapableTunnel } from "./tunnel-stub";
@@ -31,6 +32,8 @@ export interface ReapReport {
   failed: string[];
   /** Stale tunnels remain that this run's budgets did not cover; the next run takes them. */
   leftOver: boolean;
+  /** Tunnels deleted over PURGE_SECRET_AFTER_DAYS ago whose secret hash this run erased. */
+  purged: number;
   /** Subrequests spent (Durable Object calls, D1 statements, zone API calls). */
   subrequests: number;
 }
@@ -47,6 +50,7 @@ type StaleTunnel = Tunnel & { dnsRecords: DnsRecord[] };
  * 3. D1 soft-deletes it with its DNS records and a "Deleted" audit row (`reapTunnels`, guarded by
  *    the same cutoff), so its hostname stops resolving and its secret answers 410;
  * 4. its Durable Object erases its storage.
+ * Then, with the budget left, tunnels deleted over `purgeSecretAfterMs` ago lose their secret hash.
  */
 export async function reapStaleTunnels(
   env: Env,
@@ -58,7 +62,14 @@ export async function reapStaleTunnels(
   const zone = zoneConfig ? new ZoneDnsClient(zoneConfig) : null;
   const budget = new SubrequestBudget(config.maxSubrequests);
   let zoneDeletesLeft = config.maxZoneDeletes;
-  const report: ReapReport = { reaped: [], kept: [], failed: [], leftOver: false, subrequests: 0 };
+  const report: ReapReport = {
+    reaped: [],
+    kept: [],
+    failed: [],
+    leftOver: false,
+    purged: 0,
+    subrequests: 0,
+  };
   // Tunnels listed in this run but not reaped stay stale, so a later page lists them again.
   const passedOver = new Set<string>();
 
@@ -105,6 +116,7 @@ export async function reapStaleTunnels(
     }
     if (report.leftOver) break;
   }
+  report.purged = await purgeExpiredSecrets(env.DB, now, config, budget);
   report.subrequests = budget.spent;
   return report;
 }
