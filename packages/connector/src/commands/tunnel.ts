@@ -1,119 +1,28 @@
-import type { Server } from "node:http";
-import type { AddressInfo } from "node:net";
-import { defineCommand } from "citty";
-import { ConnectorError } from "../connector-error";
-import { startHelloWorld } from "../hello-world";
-import { boundPort, startMetricsServer } from "../metrics-server";
-import { acquireQuickTunnel } from "../quick-tunnel/acquire";
-import { quickTunnelBanner } from "../quick-tunnel/banner";
-import { publicUrlFor } from "../quick-tunnel/client";
-import { TunnelRunner } from "../tunnel-runner";
-import { vpcOptionsFrom } from "../vpc/options";
-import { log, parseUrl } from "./shared";
+import { type CommandDef, defineCommand } from "citty";
+import { firstPositional, rememberTunnelFlags, TUNNEL_ARGS } from "./tunnel-flags";
 
-/** `burrow tunnel --url <origin>`: mints a quick tunnel and serves the origin through it. */
+/**
+ * `burrow tunnel`'s subcommands (`create`, `run`, …), one module each under commands/tunnel/,
+ * loaded only when called.
+ */
+const subCommands: Record<string, () => Promise<CommandDef>> = {};
+
+/**
+ * `burrow tunnel`: a quick tunnel with `--url`, or a named-tunnel subcommand. cloudflared puts
+ * shared flags between `tunnel` and the subcommand (`tunnel --config x run`), so they are declared
+ * here and handed on through tunnel-flags.ts.
+ */
 export default defineCommand({
   meta: { name: "tunnel", description: "Expose a local origin through a quick tunnel" },
-  args: {
-    url: { type: "string", description: "Origin to serve", default: "http://localhost:8080" },
-    edge: {
-      type: "string",
-      description: "Base URL of the Burrow Workers",
-      default: process.env.BURROW_EDGE ?? "http://127.0.0.1:8787",
-    },
-    "hello-world": { type: "boolean", description: "Serve a built-in test page as the origin" },
-    metrics: {
-      type: "string",
-      description: "Serve /ready, /quicktunnel and /metrics on host:port",
-    },
-    "grace-period": {
-      type: "string",
-      description: "Seconds to finish requests on shutdown",
-      default: "30",
-    },
-    "credentials-file": {
-      type: "string",
-      description: "Reuse the quick tunnel saved in this file, or save the new one there",
-    },
-    vpc: {
-      type: "boolean",
-      description: "Serve Workers VPC services: dial resolved targets and answer DNS questions",
-    },
-    "vpc-allow": {
-      type: "string",
-      description:
-        "Networks VPC traffic may reach, comma-separated CIDRs (default: 10/8, 172.16/12, 192.168/16, fc00::/7)",
-    },
-    resolver: {
-      type: "string",
-      description: "DNS server(s) for VPC hostnames as ip[:port], instead of the system's",
-    },
-    "vpc-ca-file": {
-      type: "string",
-      description:
-        "PEM file of CA certificates trusted for https VPC services, on top of Node's (and NODE_EXTRA_CA_CERTS)",
-    },
+  args: TUNNEL_ARGS,
+  subCommands,
+  setup({ args }) {
+    rememberTunnelFlags(args);
   },
-  async run({ args }) {
-    const edge = parseUrl(args.edge, "--edge");
-    const gracePeriodSeconds = Number(args["grace-period"]);
-    if (!Number.isFinite(gracePeriodSeconds) || gracePeriodSeconds < 0) {
-      throw new ConnectorError(
-        `bad --grace-period "${args["grace-period"]}"`,
-        "expected seconds",
-        "e.g. --grace-period 30",
-      );
-    }
-    const helloWorld = args["hello-world"] ? await startHelloWorld() : null;
-    const origin = helloWorld?.url ?? parseUrl(args.url, "--url");
-    const vpc = args.vpc
-      ? vpcOptionsFrom(args["vpc-allow"], args.resolver, args["vpc-ca-file"])
-      : null;
-    if (vpc) log(`serving VPC services within ${vpc.networks.cidrs.join(", ")}`);
-
-    const quickTunnel = await acquireQuickTunnel(edge, args["credentials-file"] || null, log);
-    const runner = new TunnelRunner({
-      edge,
-      origin,
-      credentials: { tunnelId: quickTunnel.id, secret: quickTunnel.secret },
-      // trycloudflare serves a quick tunnel over one connection.
-      haConnections: 1,
-      gracePeriodMs: gracePeriodSeconds * 1000,
-      log,
-      vpc,
-      hostname: quickTunnel.hostname,
-    });
-    const metricsServer = args.metrics ? await startMetricsServer(args.metrics, runner) : null;
-    // Logs the bound address, so `--metrics 127.0.0.1:0` (a free port) can be found by scripts.
-    if (metricsServer) log(`metrics on http://${metricsAddress(metricsServer)}/metrics`);
-
-    let signals = 0;
-    const onSignal = (signal: NodeJS.Signals, number: number) => {
-      signals++;
-      if (signals > 1) {
-        log(`second ${signal}: exiting now`);
-        process.exit(128 + number);
-      }
-      log(
-        `${signal}: finishing in-flight requests (up to ${gracePeriodSeconds}s); send again to force`,
-      );
-      runner.shutdown().finally(() => {
-        metricsServer?.close();
-        helloWorld?.server.close();
-        process.exit(128 + number);
-      });
-    };
-    process.on("SIGINT", () => onSignal("SIGINT", 2));
-    process.on("SIGTERM", () => onSignal("SIGTERM", 15));
-
-    const publicUrl = publicUrlFor(edge, quickTunnel.hostname);
-    process.stderr.write(`${quickTunnelBanner(publicUrl)}\n`);
-    log(`serving ${origin.href} at ${publicUrl} (tunnel ${quickTunnel.id})`);
-    await runner.run();
+  async run({ args, rawArgs }) {
+    // citty runs the parent's `run` after a subcommand; only a bare `burrow tunnel …` is ours.
+    if (firstPositional(rawArgs, TUNNEL_ARGS) !== null) return;
+    const { runQuickTunnel } = await import("./quick-tunnel");
+    await runQuickTunnel(args);
   },
 });
-
-function metricsAddress(server: Server): string {
-  const { address } = server.address() as AddressInfo;
-  return `${address.includes(":") ? `[${address}]` : address}:${boundPort(server)}`;
-}
