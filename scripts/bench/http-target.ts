@@ -17,8 +17,8 @@ export class HttpTarget {
     this.#host = host;
   }
 
-  /** GETs `path` and drains the body; returns the byte count. */
-  get(path: string): Promise<number> {
+  /** GETs `path` (with extra `headers`) and drains the body; returns the byte count. */
+  get(path: string, headers: Record<string, string> = {}): Promise<number> {
     return new Promise((resolve, reject) => {
       const request = http.get(
         {
@@ -26,7 +26,7 @@ export class HttpTarget {
           port: this.#port,
           path,
           agent: this.#agent,
-          headers: { host: this.#host },
+          headers: { ...headers, host: this.#host },
         },
         (response) => {
           let bytes = 0;
