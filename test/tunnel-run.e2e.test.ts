@@ -129,6 +129,7 @@ describe("burrow tunnel run", () => {
     // workerd may close an idle keep-alive socket just as fetch reuses it ("other side closed"):
     // the request never reached a Worker, so it is sent once more.
     const response = await send().catch(send);
+    // biome-ignore lint/suspicious/noExplicitAny: each call reads the fields of its own result.
     const envelope = (await response.json()) as { success: boolean; result: any };
     if (!envelope.success) throw new Error(`${method} ${route}: ${JSON.stringify(envelope)}`);
     return envelope.result;
