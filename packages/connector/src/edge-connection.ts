@@ -4,6 +4,7 @@ import { decodeFrame, encodeFrame, type Frame, MAX_FRAME_BYTES, ResetCode } from
 import WebSocket from "ws";
 import { ConnectorError } from "./connector-error";
 import type { ConnectorMetrics } from "./metrics";
+import type { OriginRouter } from "./origin-router";
 import { OriginStream } from "./origin-stream";
 import type { VpcOptions } from "./vpc/options";
 
@@ -35,7 +36,9 @@ export interface EdgeConnectionOptions {
   connectorId: string;
   connIndex: number;
   version: string;
-  origin: URL;
+  /** The router in force now: read per request, so a new configuration applies at once. */
+  router: () => OriginRouter;
+  /** Agents for VPC traffic. */
   agent: { http: http.Agent; https: https.Agent };
   metrics: ConnectorMetrics;
   log: (message: string) => void;
@@ -265,7 +268,7 @@ export class EdgeConnection {
   #startStream(head: Extract<Frame, { kind: "requestHead" }>): void {
     const metrics = this.#options.metrics;
     const stream = new OriginStream(head.streamId, head, {
-      origin: this.#options.origin,
+      router: this.#options.router(),
       agent: this.#options.agent,
       vpc: this.#options.vpc ?? null,
       webSocketWindow: this.#edgeFeatures.has(WEBSOCKET_WINDOW_FEATURE),
@@ -276,7 +279,7 @@ export class EdgeConnection {
       },
     });
     this.#streams.set(head.streamId, stream);
-    metrics.requestStarted();
+    metrics.requestStarted(this.#options.connIndex);
     try {
       stream.start();
     } catch (error) {

@@ -12,7 +12,8 @@ export interface MetricsSource {
 
 /**
  * cloudflared's `--metrics` endpoints: `/ready` (200 once a connection is registered, with
- * `readyConnections`), `/quicktunnel` (`{"hostname":…}`) and `/metrics` (Prometheus).
+ * `readyConnections`), `/healthcheck` (`OK`), `/quicktunnel` (`{"hostname":…}`) and `/metrics`
+ * (Prometheus).
  */
 export async function startMetricsServer(
   address: string,
@@ -26,6 +27,9 @@ export async function startMetricsServer(
       const status = readyConnections > 0 ? 200 : 503;
       response.writeHead(status, { "content-type": "application/json" });
       response.end(JSON.stringify({ status, readyConnections, connectorId: source.connectorId }));
+    } else if (path === "/healthcheck") {
+      response.writeHead(200, { "content-type": "text/plain" });
+      response.end("OK\n");
     } else if (path === "/quicktunnel") {
       response.writeHead(200, { "content-type": "application/json" });
       response.end(JSON.stringify({ hostname: source.hostname() ?? "" }));

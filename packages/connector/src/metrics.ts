@@ -7,15 +7,30 @@ export class ConnectorMetrics {
   reconnectsTotal = 0;
   /** DNS questions for VPC services answered (or refused) by this connector. */
   dnsQuestionsTotal = 0;
+  /** Requests by HA connection index. */
+  readonly requestsByConnection = new Map<number, number>();
+  /** Whether each HA connection index is registered now (set by the runner). */
+  readonly connectionRegistered = new Map<number, boolean>();
+  /** Requests by ingress rule index (0-based, as `ingress rule` numbers them). */
+  readonly requestsByRule = new Map<number, number>();
+  /** The remote configuration version applied, or null for a local one. */
+  configVersion: number | null = null;
 
-  requestStarted(): void {
+  requestStarted(connIndex?: number): void {
     this.requestsTotal++;
     this.requestsInFlight++;
+    if (connIndex !== undefined) {
+      this.requestsByConnection.set(connIndex, (this.requestsByConnection.get(connIndex) ?? 0) + 1);
+    }
   }
 
   requestFinished(failed: boolean): void {
     this.requestsInFlight--;
     if (failed) this.requestErrorsTotal++;
+  }
+
+  ruleMatched(ruleIndex: number): void {
+    this.requestsByRule.set(ruleIndex, (this.requestsByRule.get(ruleIndex) ?? 0) + 1);
   }
 
   connectionOpened(): void {
@@ -51,11 +66,50 @@ export class ConnectorMetrics {
         this.dnsQuestionsTotal,
       ],
     ];
-    return rows
+    let text = rows
       .map(
         ([name, type, help, value]) =>
           `# HELP ${name} ${help}\n# TYPE ${name} ${type}\n${name} ${value}\n`,
       )
       .join("");
+    text += labelled(
+      "burrow_tunnel_connection_requests_total",
+      "counter",
+      "Requests served per HA connection.",
+      "conn_index",
+      this.requestsByConnection,
+    );
+    text += labelled(
+      "burrow_tunnel_connection_registered",
+      "gauge",
+      "1 while the HA connection is registered with the edge.",
+      "conn_index",
+      new Map([...this.connectionRegistered].map(([index, up]) => [index, up ? 1 : 0])),
+    );
+    text += labelled(
+      "burrow_tunnel_ingress_rule_requests_total",
+      "counter",
+      "Requests matched per ingress rule (0-based).",
+      "rule",
+      this.requestsByRule,
+    );
+    if (this.configVersion !== null) {
+      text += `# HELP burrow_tunnel_config_version Remote configuration version applied.\n# TYPE burrow_tunnel_config_version gauge\nburrow_tunnel_config_version ${this.configVersion}\n`;
+    }
+    return text;
   }
+}
+
+function labelled(
+  name: string,
+  type: string,
+  help: string,
+  label: string,
+  values: ReadonlyMap<number, number>,
+): string {
+  if (values.size === 0) return "";
+  const lines = [...values]
+    .sort(([a], [b]) => a - b)
+    .map(([key, value]) => `${name}{${label}="${key}"} ${value}`);
+  return `# HELP ${name} ${help}\n# TYPE ${name} ${type}\n${lines.join("\n")}\n`;
 }

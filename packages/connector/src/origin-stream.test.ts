@@ -3,7 +3,8 @@ import https from "node:https";
 import net from "node:net";
 import { type Frame, ResetCode } from "@burrow/wire";
 import { describe, expect, it } from "vitest";
-import { OriginStream, originUrlFor, requestFraming, subprotocolList } from "./origin-stream";
+import { originUrlFor, SingleOriginRouter } from "./origin-router";
+import { OriginStream, requestFraming, subprotocolList } from "./origin-stream";
 
 describe("originUrlFor", () => {
   it("keeps the origin's host and base path and takes the visitor's path and query", () => {
@@ -92,7 +93,12 @@ function streamFor(origin: URL, head: Partial<Extract<Frame, { kind: "requestHea
       target: null,
       ...head,
     },
-    { origin, agent, send: (frame) => sent.push(frame), onDone: () => {} },
+    {
+      router: new SingleOriginRouter(origin, agent),
+      agent,
+      send: (frame) => sent.push(frame),
+      onDone: () => {},
+    },
   );
   return { stream, sent, agent };
 }

@@ -13,12 +13,14 @@ import {
   type Target,
 } from "@burrow/wire";
 import WebSocket from "ws";
+import { helloWorldPage } from "./hello-world";
+import type { HttpRoute, OriginRouter } from "./origin-router";
 import type { VpcOptions } from "./vpc/options";
 
 type RequestHead = Extract<FrameBody, { kind: "requestHead" }>;
 
-/** cloudflared's default `connectTimeout` for origins is 30 s. */
-const ORIGIN_CONNECT_TIMEOUT_MS = 30_000;
+/** VPC targets get cloudflared's default `connectTimeout`, 30 s. */
+const VPC_CONNECT_TIMEOUT_MS = 30_000;
 
 /** Headers `ws` writes itself for the origin handshake; the visitor's copies must not repeat. */
 const WEBSOCKET_HANDSHAKE_HEADERS = new Set([
@@ -32,8 +34,9 @@ const WEBSOCKET_HANDSHAKE_HEADERS = new Set([
 
 /** What a stream needs from the connection it runs on. */
 export interface StreamContext {
-  /** The origin every request of this tunnel goes to (`--url`). */
-  origin: URL;
+  /** Picks each request's origin: `--url` for a quick tunnel, ingress rules for a named one. */
+  router: OriginRouter;
+  /** Agents for VPC traffic (target overrides). */
   agent: { http: http.Agent; https: https.Agent };
   /** Set when the connector serves VPC services (`--vpc`): allowed networks and TLS settings. */
   vpc?: Pick<VpcOptions, "networks" | "tls"> | null;
@@ -108,12 +111,61 @@ export class OriginStream {
         this.#fail(ResetCode.protocol, "VPC request URL is not absolute");
         return;
       }
-      this.#startHttp(requestUrl, override, vpc);
+      const secure = override.tls;
+      this.#startHttp({
+        kind: "http",
+        target: requestUrl,
+        secure,
+        socketPath: null,
+        agent: secure ? this.#context.agent.https : this.#context.agent.http,
+        // VPC TLS comes from vpc.tls.requestOptions in #startHttp.
+        tls: {},
+        hostHeader: null,
+        connectTimeoutMs: VPC_CONNECT_TIMEOUT_MS,
+        tlsTimeoutMs: VPC_CONNECT_TIMEOUT_MS,
+        requireContentLength: false,
+        override,
+        vpc,
+      });
       return;
     }
-    const target = originUrlFor(this.#context.origin, this.#head.url);
-    if (this.#head.websocket) this.#startWebSocket(target);
-    else this.#startHttp(target);
+    const host = this.#head.headers.find(([name]) => name.toLowerCase() === "host")?.[1] ?? null;
+    const route = this.#context.router.route(this.#head.url, host);
+    switch (route.kind) {
+      case "http_status":
+        this.#answerLocally(route.status, "text/plain; charset=utf-8", "");
+        return;
+      case "hello_world":
+        this.#answerLocally(
+          200,
+          "text/html; charset=utf-8",
+          helloWorldPage(this.#head.method, this.#head.url, this.#head.headers),
+        );
+        return;
+      case "http":
+        if (this.#head.websocket) this.#startWebSocket(route);
+        else this.#startHttp(route);
+    }
+  }
+
+  /**
+   * `http_status:NNN` and `hello_world`: answered here without an origin. The stream is done at
+   * once, so body frames the edge still sends for it are dropped as for any finished stream.
+   */
+  #answerLocally(status: number, contentType: string, body: string): void {
+    const bytes = new TextEncoder().encode(body);
+    this.#send({
+      kind: "responseHead",
+      status,
+      statusText: http.STATUS_CODES[status] ?? "",
+      headers: [
+        ["content-type", contentType],
+        ["content-length", String(bytes.byteLength)],
+      ],
+      body: this.#head.method === "HEAD" ? new Uint8Array(0) : bytes,
+      endStream: true,
+    });
+    this.#finish(false);
   }
 
   /** Handles a frame the edge sent on this stream; false means a protocol violation. */
@@ -184,27 +236,46 @@ export class OriginStream {
   }
 
   /**
-   * Requests `target`, or with `override` (VPC) the path of `target` from the override's address,
-   * with `vpc`'s TLS settings.
+   * Requests the route's target, or with `override` (VPC) the path of the target from the
+   * override's address, with `vpc`'s TLS settings.
    */
-  #startHttp(target: URL, override: Target | null = null, vpc: StreamContext["vpc"] = null): void {
-    const secure = override ? override.tls : target.protocol === "https:";
+  #startHttp(route: HttpRoute & { override?: Target | null; vpc?: StreamContext["vpc"] }): void {
+    const { target, secure } = route;
+    const override = route.override ?? null;
+    const vpc = route.vpc ?? null;
     const framing = requestFraming(this.#head.headers, this.#head.hasBody);
     if (!framing.ok) {
       this.#fail(ResetCode.protocol, framing.reason);
       return;
     }
+    if (route.requireContentLength && this.#head.hasBody && framing.declaredBytes === null) {
+      // cloudflared's disableChunkedEncoding: the origin (often a WSGI server) cannot read a
+      // chunked body, and buffering a whole body of unknown length is not an option.
+      this.#fail(ResetCode.refused, "this origin takes request bodies with a Content-Length only");
+      return;
+    }
     this.#declaredBodyBytes = framing.declaredBytes;
+    const headers = route.hostHeader
+      ? [
+          ...framing.headers.filter(([name]) => name.toLowerCase() !== "host"),
+          ["host", route.hostHeader],
+        ]
+      : framing.headers;
     const request = (secure ? https : http).request({
       protocol: secure ? "https:" : "http:",
-      hostname: override?.address ?? target.hostname,
-      port: override?.port ?? (target.port || (secure ? 443 : 80)),
+      ...(route.socketPath
+        ? { socketPath: route.socketPath }
+        : {
+            hostname: override?.address ?? target.hostname,
+            port: override?.port ?? (target.port || (secure ? 443 : 80)),
+          }),
       method: this.#head.method,
       path: `${target.pathname}${target.search}`,
-      headers: framing.headers.flat(),
+      headers: headers.flat(),
       setHost: false,
-      agent: secure ? this.#context.agent.https : this.#context.agent.http,
-      timeout: ORIGIN_CONNECT_TIMEOUT_MS,
+      agent: route.agent,
+      timeout: route.connectTimeoutMs,
+      ...route.tls,
       // SNI, certificate checks and the agent for the service's cert_verification_mode.
       ...(override && secure && vpc ? vpc.tls.requestOptions(override) : {}),
     });
@@ -221,7 +292,19 @@ export class OriginStream {
         connected = true;
         handshaken = true; // a kept-alive socket
       } else {
-        socket.once("connect", () => (connected = true));
+        socket.once("connect", () => {
+          connected = true;
+          if (!secure || override) return;
+          // tlsTimeout: the handshake alone gets its own, shorter budget.
+          const timer = setTimeout(() => {
+            if (!handshaken) {
+              this.#fail(ResetCode.originTimeout, "TLS handshake with the origin timed out");
+            }
+          }, route.tlsTimeoutMs);
+          timer.unref();
+          socket.once("close", () => clearTimeout(timer));
+          socket.once("secureConnect", () => clearTimeout(timer));
+        });
         if (secure) socket.once("secureConnect", () => (handshaken = true));
       }
     });
@@ -284,8 +367,9 @@ export class OriginStream {
     this.#finish(false);
   }
 
-  #startWebSocket(target: URL): void {
-    target.protocol = target.protocol === "https:" ? "wss:" : "ws:";
+  #startWebSocket(route: HttpRoute): void {
+    const target = new URL(route.target);
+    target.protocol = route.secure ? "wss:" : "ws:";
     const headers: Record<string, string> = {};
     const protocols: string[] = [];
     for (const [name, value] of this.#head.headers) {
@@ -304,10 +388,16 @@ export class OriginStream {
       this.#fail(ResetCode.refused, "invalid Sec-WebSocket-Protocol list");
       return;
     }
-    const socket = new WebSocket(target, protocols, {
+    if (route.hostHeader) headers.host = route.hostHeader;
+    // ws dials a unix socket given a `ws+unix:<socket>:<path>` address.
+    const address = route.socketPath
+      ? `${route.secure ? "wss" : "ws"}+unix:${route.socketPath}:${target.pathname}${target.search}`
+      : target;
+    const socket = new WebSocket(address, protocols, {
       headers,
       perMessageDeflate: false,
-      handshakeTimeout: ORIGIN_CONNECT_TIMEOUT_MS,
+      handshakeTimeout: route.connectTimeoutMs,
+      ...route.tls,
     });
     this.#socket = socket;
     socket.on("upgrade", (response) => {
@@ -428,16 +518,6 @@ export function requestFraming(headers: readonly Header[], hasBody: boolean): Re
 export function subprotocolList(value: string): string[] | null {
   const list = value.split(",").map((member) => member.trim());
   return list.every((member) => /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(member)) ? list : null;
-}
-
-/** Maps the public URL's path and query onto the origin (`--url`), keeping the origin's base path. */
-export function originUrlFor(origin: URL, publicUrl: string): URL {
-  const incoming = new URL(publicUrl, "http://invalid");
-  const target = new URL(origin);
-  const base = target.pathname.replace(/\/+$/, "");
-  target.pathname = `${base}${incoming.pathname}`;
-  target.search = incoming.search;
-  return target;
 }
 
 function concat(chunks: Uint8Array[]): Uint8Array {

@@ -6,6 +6,7 @@ import { ConnectorError } from "./connector-error";
 import { EdgeConnection } from "./edge-connection";
 import { ConnectorMetrics } from "./metrics";
 import type { MetricsSource } from "./metrics-server";
+import { OriginAgentPool, type OriginRouter, SingleOriginRouter } from "./origin-router";
 import type { VpcOptions } from "./vpc/options";
 
 /** The version the connector reports to the edge. */
@@ -27,7 +28,10 @@ export interface TunnelCredentials {
 /** How a tunnel runs. */
 export interface TunnelRunnerOptions {
   edge: URL;
-  origin: URL;
+  /** A single origin (`--url`, quick tunnels); ignored when `router` is given. */
+  origin?: URL;
+  /** How requests pick their origin (a named tunnel's ingress); swap with {@link setRouter}. */
+  router?: OriginRouter;
   credentials: TunnelCredentials;
   /** Connections to the edge; quick tunnels use 1, named tunnels 4 (`--ha-connections`). */
   haConnections: number;
@@ -62,9 +66,15 @@ export class TunnelRunner implements MetricsSource {
     https: new https.Agent({ keepAlive: true }),
   };
   readonly #slots: ConnectionSlot[];
+  /** Agents of ingress origins, shared by every configuration version this runner applies. */
+  readonly originAgents = new OriginAgentPool();
+  #router: OriginRouter;
 
   constructor(options: TunnelRunnerOptions) {
     this.#options = options;
+    if (!options.router && !options.origin)
+      throw new Error("TunnelRunner needs an origin or a router");
+    this.#router = options.router ?? new SingleOriginRouter(options.origin!, this.#agent);
     this.#slots = Array.from({ length: options.haConnections }, (_, index) => ({
       index,
       connection: null,
@@ -94,6 +104,14 @@ export class TunnelRunner implements MetricsSource {
     }
   }
 
+  /**
+   * Routes requests that start from now on with `router`; requests already running keep the
+   * origin they were routed to, so a new configuration drops nothing in flight.
+   */
+  setRouter(router: OriginRouter): void {
+    this.#router = router;
+  }
+
   /** One slot's reconnect loop. */
   async #keepConnected(slot: ConnectionSlot): Promise<void> {
     const { edge, credentials, log } = this.#options;
@@ -106,7 +124,7 @@ export class TunnelRunner implements MetricsSource {
         connectorId: this.connectorId,
         connIndex: slot.index,
         version: CONNECTOR_VERSION,
-        origin: this.#options.origin,
+        router: () => this.#router,
         agent: this.#agent,
         metrics: this.metrics,
         log,
@@ -116,16 +134,19 @@ export class TunnelRunner implements MetricsSource {
       try {
         const registration = await connection.open();
         slot.registered = true;
+        this.metrics.connectionRegistered.set(slot.index, true);
         attempt = 0;
         log(
           `Registered tunnel connection connIndex=${slot.index} connection=${registration.connectionId} location=${registration.location}`,
         );
         const end = await connection.ended;
         slot.registered = false;
+        this.metrics.connectionRegistered.set(slot.index, false);
         if (this.#stopping.signal.aborted) break;
         log(`connection ${slot.index} to the edge closed (${end.code} ${end.reason})`);
       } catch (error) {
         slot.registered = false;
+        this.metrics.connectionRegistered.set(slot.index, false);
         if (!(error instanceof ConnectorError) || !error.retryable) throw error;
         log(`connection ${slot.index}: ${error.message}: ${error.why}`);
       }
@@ -152,6 +173,7 @@ export class TunnelRunner implements MetricsSource {
     for (const slot of this.#slots) slot.connection?.close(1001, "connector shutting down");
     this.#agent.http.destroy();
     this.#agent.https.destroy();
+    this.originAgents.destroy();
     this.#options.vpc?.tls.destroy();
   });
 

@@ -2,6 +2,7 @@ import { ApiError, envelopeResponse, errorResponse, failureBody } from "@burrow/
 import { Hono } from "hono";
 import { accounts } from "./accounts";
 import { type ApiEnv, authenticate } from "./auth";
+import { connectorConfiguration } from "./connector-configuration";
 import { dnsRoutes } from "./dns-routes";
 import { tokens } from "./tokens";
 import { tunnels } from "./tunnels";
@@ -13,6 +14,9 @@ import { tunnels } from "./tunnels";
  */
 const app = new Hono<ApiEnv>().basePath("/client/v4");
 
+// Connectors authenticate with their tunnel id and secret, not an API token: mounted before the
+// API-token middleware, which it answers ahead of.
+app.route("/connector/configuration", connectorConfiguration);
 app.use("*", authenticate);
 app.route("/", accounts);
 app.route("/accounts/:account_id/tokens", tokens);

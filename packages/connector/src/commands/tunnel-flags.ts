@@ -44,13 +44,42 @@ export const TUNNEL_ARGS = {
     description:
       "PEM file of CA certificates trusted for https VPC services, on top of Node's (and NODE_EXTRA_CA_CERTS)",
   },
+  // Named tunnels (`burrow tunnel run`, `ingress`, `ready`); no defaults, so "not given" is seen.
+  config: {
+    type: "string",
+    description:
+      "cloudflared config file (default: config.yml in ~/.cloudflared, /etc/cloudflared, …)",
+  },
+  token: {
+    type: "string",
+    description: "Tunnel token to run with (or TUNNEL_TOKEN); names the edge too",
+  },
+  "ha-connections": {
+    type: "string",
+    description: "Connections to the edge for a named tunnel (default 4)",
+  },
+  origincert: {
+    type: "string",
+    description: "cert.pem used to resolve a tunnel name (or TUNNEL_ORIGIN_CERT)",
+  },
+  loglevel: { type: "string", description: "debug, info, warn or error (default info)" },
 } as const satisfies ArgsDef;
 
 let remembered: ParsedArgs<typeof TUNNEL_ARGS> | null = null;
+let rememberedRaw: readonly string[] = [];
 
 /** Keeps the flags parsed by `burrow tunnel` for the subcommand that runs next. */
-export function rememberTunnelFlags(args: ParsedArgs<typeof TUNNEL_ARGS>): void {
+export function rememberTunnelFlags(
+  args: ParsedArgs<typeof TUNNEL_ARGS>,
+  rawArgs: readonly string[] = [],
+): void {
   remembered = args;
+  rememberedRaw = rawArgs;
+}
+
+/** Whether `--<name>` was written on the command line (flags with defaults cannot tell). */
+export function tunnelFlagGiven(name: keyof typeof TUNNEL_ARGS): boolean {
+  return rememberedRaw.some((arg) => arg === `--${name}` || arg.startsWith(`--${name}=`));
 }
 
 /** The flags given between `tunnel` and the subcommand (`burrow tunnel --config x run`). */

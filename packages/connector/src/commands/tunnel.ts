@@ -5,7 +5,11 @@ import { firstPositional, rememberTunnelFlags, TUNNEL_ARGS } from "./tunnel-flag
  * `burrow tunnel`'s subcommands (`create`, `run`, …), one module each under commands/tunnel/,
  * loaded only when called.
  */
-const subCommands: Record<string, () => Promise<CommandDef>> = {};
+const subCommands: Record<string, () => Promise<CommandDef>> = {
+  run: () => import("./tunnel-run").then((module) => module.default as CommandDef),
+  ingress: () => import("./tunnel-ingress").then((module) => module.default as CommandDef),
+  ready: () => import("./tunnel-ready").then((module) => module.default as CommandDef),
+};
 
 /**
  * `burrow tunnel`: a quick tunnel with `--url`, or a named-tunnel subcommand. cloudflared puts
@@ -16,8 +20,8 @@ export default defineCommand({
   meta: { name: "tunnel", description: "Expose a local origin through a quick tunnel" },
   args: TUNNEL_ARGS,
   subCommands,
-  setup({ args }) {
-    rememberTunnelFlags(args);
+  setup({ args, rawArgs }) {
+    rememberTunnelFlags(args, rawArgs);
   },
   async run({ args, rawArgs }) {
     // citty runs the parent's `run` after a subcommand; only a bare `burrow tunnel …` is ours.
