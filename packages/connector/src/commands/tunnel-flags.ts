@@ -44,6 +44,16 @@ export const TUNNEL_ARGS = {
     description:
       "PEM file of CA certificates trusted for https VPC services, on top of Node's (and NODE_EXTRA_CA_CERTS)",
   },
+  origincert: {
+    type: "string",
+    description:
+      "cert.pem written by `burrow login` (default: $TUNNEL_ORIGIN_CERT, then ~/.cloudflared/cert.pem and cloudflared's other directories)",
+  },
+  "api-url": {
+    type: "string",
+    description:
+      "Base URL of the management API (default: $TUNNEL_API_URL, then cert.pem's endpoint, then <--edge>/client/v4)",
+  },
 } as const satisfies ArgsDef;
 
 let remembered: ParsedArgs<typeof TUNNEL_ARGS> | null = null;

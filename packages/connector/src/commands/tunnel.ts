@@ -5,7 +5,15 @@ import { firstPositional, rememberTunnelFlags, TUNNEL_ARGS } from "./tunnel-flag
  * `burrow tunnel`'s subcommands (`create`, `run`, …), one module each under commands/tunnel/,
  * loaded only when called.
  */
-const subCommands: Record<string, () => Promise<CommandDef>> = {};
+const subCommands: Record<string, () => Promise<CommandDef>> = {
+  create: () => import("./tunnel/create").then((module) => module.default as CommandDef),
+  list: () => import("./tunnel/list").then((module) => module.default as CommandDef),
+  info: () => import("./tunnel/info").then((module) => module.default as CommandDef),
+  delete: () => import("./tunnel/delete").then((module) => module.default as CommandDef),
+  cleanup: () => import("./tunnel/cleanup").then((module) => module.default as CommandDef),
+  token: () => import("./tunnel/token").then((module) => module.default as CommandDef),
+  route: () => import("./tunnel/route").then((module) => module.default as CommandDef),
+};
 
 /**
  * `burrow tunnel`: a quick tunnel with `--url`, or a named-tunnel subcommand. cloudflared puts
