@@ -196,12 +196,16 @@ describe("burrow login and tunnel management commands", () => {
     expect(after.stdout).toMatch(new RegExp(`${webId} +web +\\S+Z +1x\\w+ *\\n`));
     expect(after.stdout).not.toContain(apiId);
 
-    const json = JSON.parse((await ok(["tunnel", "list", "--output", "json"])).stdout);
+    const json = JSON.parse(
+      (await ok(["tunnel", "--api-url", `${edgeBase()}/client/v4`, "list", "--output", "json"]))
+        .stdout,
+    );
     expect(json.map((tunnel: { name: string }) => tunnel.name)).toEqual(["api", "web"]);
   });
 
   it("shows a tunnel's connectors by name with arch, version, origin IP and edge", async () => {
-    const run = await ok(["tunnel", "info", "web"]);
+    // A shared flag after the subcommand is still a flag with its value, not a second tunnel.
+    const run = await ok(["tunnel", "info", "web", "--origincert", certPath()]);
     const lines = run.stdout.trimEnd().split("\n");
     expect(lines[0]).toBe("NAME:     web");
     expect(lines[1]).toBe(`ID:       ${webId}`);

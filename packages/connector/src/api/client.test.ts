@@ -56,6 +56,15 @@ afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
 const client = () => new ApiClient({ baseUrl: base, token: "tok", perPage: 3 });
 
+async function failure(path: string): Promise<ApiRequestError> {
+  return client()
+    .request("GET", path)
+    .then(
+      () => Promise.reject(new Error(`${path} succeeded`)),
+      (error: ApiRequestError) => error,
+    );
+}
+
 async function pagesFor(count: number, exact = true): Promise<{ items: number[]; pages: number }> {
   total = count;
   exactInfo = exact;
@@ -90,18 +99,14 @@ describe("ApiClient", () => {
   });
 
   it("throws the envelope's error codes, and a non-JSON answer as code 0", async () => {
-    const conflict = await client()
-      .request("GET", "conflict")
-      .catch((e) => e);
+    const conflict = await failure("conflict");
     expect(conflict).toBeInstanceOf(ApiRequestError);
     expect(conflict.status).toBe(400);
     expect(conflict.has(1003)).toBe(true);
-    const html = await client()
-      .request("GET", "html")
-      .catch((e) => e);
+    const html = await failure("html");
     expect(html).toBeInstanceOf(ApiRequestError);
     expect(html.status).toBe(502);
-    expect(html.errors[0].code).toBe(0);
+    expect(html.errors[0]?.code).toBe(0);
   });
 
   it("reports an API nobody listens on as unreachable", async () => {

@@ -4,11 +4,13 @@ import { openManagement } from "../../named-tunnel/management";
 import { isTunnelId, resolveTunnelIds } from "../../named-tunnel/tunnels";
 import { log } from "../shared";
 import { tunnelFlags } from "../tunnel-flags";
+import { MANAGEMENT_ARGS } from "./management-args";
 
 /** `burrow tunnel cleanup <name|uuid>…`: closes a tunnel's connections (one connector's with -c). */
 export default defineCommand({
   meta: { name: "cleanup", description: "Close the connections of named tunnels" },
   args: {
+    ...MANAGEMENT_ARGS,
     tunnel: { type: "positional", description: "Names or ids of the tunnels", required: false },
     "connector-id": {
       type: "string",

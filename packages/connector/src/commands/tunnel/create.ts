@@ -13,6 +13,7 @@ import {
 import { edgeEndpoint, openManagement } from "../../named-tunnel/management";
 import { isTunnelId, type TunnelJson } from "../../named-tunnel/tunnels";
 import { tunnelFlags } from "../tunnel-flags";
+import { MANAGEMENT_ARGS } from "./management-args";
 import { checkOutputFormat, printJson } from "./output";
 
 /** A tunnel secret from `--secret`: standard base64 of at least 32 bytes, as cloudflared checks. */
@@ -40,6 +41,7 @@ async function exists(file: string): Promise<boolean> {
 export default defineCommand({
   meta: { name: "create", description: "Create a named tunnel and write its credentials file" },
   args: {
+    ...MANAGEMENT_ARGS,
     name: { type: "positional", description: "Name of the tunnel", required: false },
     "credentials-file": {
       type: "string",

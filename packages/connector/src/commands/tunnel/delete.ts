@@ -9,6 +9,7 @@ import { openManagement } from "../../named-tunnel/management";
 import { resolveTunnelIds, type TunnelJson } from "../../named-tunnel/tunnels";
 import { log } from "../shared";
 import { tunnelFlags } from "../tunnel-flags";
+import { MANAGEMENT_ARGS } from "./management-args";
 
 /**
  * `burrow tunnel delete [-f] <name|uuid>…`: as cloudflared, it reads each tunnel first and refuses
@@ -18,6 +19,7 @@ import { tunnelFlags } from "../tunnel-flags";
 export default defineCommand({
   meta: { name: "delete", description: "Delete named tunnels by name or id" },
   args: {
+    ...MANAGEMENT_ARGS,
     tunnel: { type: "positional", description: "Names or ids of the tunnels", required: false },
     force: {
       type: "boolean",

@@ -4,6 +4,7 @@ import { openManagement } from "../../named-tunnel/management";
 import { formatConnections, goTimeString, rfc3339, tabulate } from "../../named-tunnel/table";
 import { type ConnectorJson, resolveTunnelId, type TunnelJson } from "../../named-tunnel/tunnels";
 import { tunnelFlags } from "../tunnel-flags";
+import { MANAGEMENT_ARGS } from "./management-args";
 import { checkOutputFormat, printJson } from "./output";
 
 function sortKey(connector: ConnectorJson, field: string): string | number {
@@ -23,6 +24,7 @@ function sortKey(connector: ConnectorJson, field: string): string | number {
 export default defineCommand({
   meta: { name: "info", description: "List the active connectors of a tunnel" },
   args: {
+    ...MANAGEMENT_ARGS,
     tunnel: { type: "positional", description: "Name or id of the tunnel", required: false },
     output: { type: "string", alias: ["o"], description: "Print the tunnel info as json" },
     "show-recently-disconnected": {

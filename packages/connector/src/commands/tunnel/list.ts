@@ -9,6 +9,7 @@ import {
   type TunnelJson,
 } from "../../named-tunnel/tunnels";
 import { tunnelFlags } from "../tunnel-flags";
+import { MANAGEMENT_ARGS } from "./management-args";
 import { checkOutputFormat, printJson } from "./output";
 
 const SORT_FIELDS = ["name", "id", "createdAt", "deletedAt", "numConnections"] as const;
@@ -32,6 +33,7 @@ function sortKey(tunnel: TunnelJson, field: string): string | number {
 export default defineCommand({
   meta: { name: "list", description: "List named tunnels" },
   args: {
+    ...MANAGEMENT_ARGS,
     output: { type: "string", alias: ["o"], description: "Print the tunnels as json" },
     "show-deleted": { type: "boolean", alias: ["d"], description: "Include deleted tunnels" },
     name: { type: "string", alias: ["n"], description: "Only the tunnel with this name" },

@@ -7,6 +7,7 @@ import { openManagement } from "../../named-tunnel/management";
 import { resolveTunnelId } from "../../named-tunnel/tunnels";
 import { log } from "../shared";
 import { tunnelFlags } from "../tunnel-flags";
+import { MANAGEMENT_ARGS } from "./management-args";
 
 /** cloudflared's hostname check after IDNA: letters, digits, `-_.`, and `*` only in front. */
 const HOSTNAME = /^[*_a-zA-Z0-9][-_.a-zA-Z0-9]*$/;
@@ -22,6 +23,7 @@ export function routeSummary(cname: string, hostname: string): string {
 export default defineCommand({
   meta: { name: "dns", description: "Route a hostname to a tunnel with a CNAME record" },
   args: {
+    ...MANAGEMENT_ARGS,
     tunnel: { type: "positional", description: "Name or id of the tunnel", required: false },
     hostname: { type: "positional", description: "Hostname to route", required: false },
     "overwrite-dns": {

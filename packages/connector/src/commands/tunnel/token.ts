@@ -1,4 +1,5 @@
 import { defineCommand } from "citty";
+import { ApiRequestError } from "../../api/client";
 import { ConnectorError } from "../../connector-error";
 import {
   decodeTunnelToken,
@@ -8,6 +9,7 @@ import {
 import { edgeEndpoint, openManagement } from "../../named-tunnel/management";
 import { resolveTunnelId } from "../../named-tunnel/tunnels";
 import { tunnelFlags } from "../tunnel-flags";
+import { MANAGEMENT_ARGS } from "./management-args";
 
 /**
  * `burrow tunnel token <name|uuid>`: prints the tunnel's token (with the edge in `e`, so `run
@@ -16,6 +18,7 @@ import { tunnelFlags } from "../tunnel-flags";
 export default defineCommand({
   meta: { name: "token", description: "Print the token that runs a named tunnel" },
   args: {
+    ...MANAGEMENT_ARGS,
     tunnel: { type: "positional", description: "Name or id of the tunnel", required: false },
     "credentials-file": {
       type: "string",
@@ -37,6 +40,16 @@ export default defineCommand({
     try {
       token = await m.client.request("GET", `${m.tunnelsPath}/${id}/token`);
     } catch (error) {
+      if (
+        error instanceof ApiRequestError &&
+        error.errors.some((e) => /shown once/.test(e.message))
+      ) {
+        throw new ConnectorError(
+          `the API cannot rebuild the token of tunnel ${id}`,
+          "it keeps no usable copy of the secret (the edge's TUNNEL_SECRET_KEY was not set when the tunnel was made)",
+          `use the credentials file \`burrow tunnel create\` wrote (${id}.json next to cert.pem)`,
+        );
+      }
       throw m.explain(error, `get the token of tunnel ${id}`);
     }
     const decoded = decodeTunnelToken(String(token));
