@@ -9,6 +9,7 @@ import { ConnectorError } from "./connector-error";
 const commands = {
   tunnel: () => import("./commands/tunnel").then((module) => module.default as CommandDef),
   service: () => import("./commands/service").then((module) => module.default as CommandDef),
+  login: () => import("./commands/login").then((module) => module.default as CommandDef),
 };
 
 const main = defineCommand({

@@ -58,11 +58,17 @@ export const TUNNEL_ARGS = {
     type: "string",
     description: "Connections to the edge for a named tunnel (default 4)",
   },
+  loglevel: { type: "string", description: "debug, info, warn or error (default info)" },
   origincert: {
     type: "string",
-    description: "cert.pem used to resolve a tunnel name (or TUNNEL_ORIGIN_CERT)",
+    description:
+      "cert.pem written by `burrow login` (default: $TUNNEL_ORIGIN_CERT, then ~/.cloudflared/cert.pem and cloudflared's other directories)",
   },
-  loglevel: { type: "string", description: "debug, info, warn or error (default info)" },
+  "api-url": {
+    type: "string",
+    description:
+      "Base URL of the management API (default: $TUNNEL_API_URL, then cert.pem's endpoint, then <--edge>/client/v4)",
+  },
 } as const satisfies ArgsDef;
 
 let remembered: ParsedArgs<typeof TUNNEL_ARGS> | null = null;

@@ -6,9 +6,16 @@ import { firstPositional, rememberTunnelFlags, TUNNEL_ARGS } from "./tunnel-flag
  * loaded only when called.
  */
 const subCommands: Record<string, () => Promise<CommandDef>> = {
-  run: () => import("./tunnel-run").then((module) => module.default as CommandDef),
-  ingress: () => import("./tunnel-ingress").then((module) => module.default as CommandDef),
-  ready: () => import("./tunnel-ready").then((module) => module.default as CommandDef),
+  run: () => import("./tunnel/run").then((module) => module.default as CommandDef),
+  ingress: () => import("./tunnel/ingress").then((module) => module.default as CommandDef),
+  ready: () => import("./tunnel/ready").then((module) => module.default as CommandDef),
+  create: () => import("./tunnel/create").then((module) => module.default as CommandDef),
+  list: () => import("./tunnel/list").then((module) => module.default as CommandDef),
+  info: () => import("./tunnel/info").then((module) => module.default as CommandDef),
+  delete: () => import("./tunnel/delete").then((module) => module.default as CommandDef),
+  cleanup: () => import("./tunnel/cleanup").then((module) => module.default as CommandDef),
+  token: () => import("./tunnel/token").then((module) => module.default as CommandDef),
+  route: () => import("./tunnel/route").then((module) => module.default as CommandDef),
 };
 
 /**

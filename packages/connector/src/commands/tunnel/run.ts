@@ -1,9 +1,9 @@
 import { defineCommand } from "citty";
-import { resolveRun } from "../run/resolve-run";
-import { runNamedTunnel } from "../run/run-tunnel";
-import { vpcOptionsFrom } from "../vpc/options";
-import { log } from "./shared";
-import { TUNNEL_ARGS, tunnelFlagGiven, tunnelFlags } from "./tunnel-flags";
+import { resolveRun } from "../../run/resolve-run";
+import { runNamedTunnel } from "../../run/run-tunnel";
+import { vpcOptionsFrom } from "../../vpc/options";
+import { log } from "../shared";
+import { TUNNEL_ARGS, tunnelFlagGiven, tunnelFlags } from "../tunnel-flags";
 
 /**
  * `burrow tunnel run [<name|uuid>]`: runs a named tunnel with cloudflared's config file,

@@ -1,9 +1,9 @@
 import { defineCommand } from "citty";
-import { ConnectorError } from "../connector-error";
-import { matchRule } from "../ingress/match";
-import { type Ingress, IngressValidationError, parseIngress } from "../ingress/rules";
-import { findDefaultConfigFile, readConfigFile } from "../run/config-file";
-import { TUNNEL_ARGS, tunnelFlags } from "./tunnel-flags";
+import { ConnectorError } from "../../connector-error";
+import { matchRule } from "../../ingress/match";
+import { type Ingress, IngressValidationError, parseIngress } from "../../ingress/rules";
+import { findDefaultConfigFile, readConfigFile } from "../../run/config-file";
+import { TUNNEL_ARGS, tunnelFlags } from "../tunnel-flags";
 
 /** The config file `ingress` commands read: `--config`, else cloudflared's search path. */
 function configPath(): string {

@@ -1,6 +1,6 @@
 import { defineCommand } from "citty";
-import { ConnectorError } from "../connector-error";
-import { TUNNEL_ARGS, tunnelFlags } from "./tunnel-flags";
+import { ConnectorError } from "../../connector-error";
+import { TUNNEL_ARGS, tunnelFlags } from "../tunnel-flags";
 
 /**
  * `burrow tunnel ready --metrics <host:port>`: exits 0 when the connector's `/ready` answers 200
