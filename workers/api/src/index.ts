@@ -1,6 +1,7 @@
 import { ApiError, envelopeResponse, errorResponse, failureBody } from "@burrow/cf-api";
 import { Hono } from "hono";
 import { accounts } from "./accounts";
+import { auditLogs } from "./audit-logs";
 import { type ApiEnv, authenticate } from "./auth";
 import { dnsRoutes } from "./dns-routes";
 import { tokens } from "./tokens";
@@ -16,6 +17,7 @@ const app = new Hono<ApiEnv>().basePath("/client/v4");
 app.use("*", authenticate);
 app.route("/", accounts);
 app.route("/accounts/:account_id/tokens", tokens);
+app.route("/accounts/:account_id/audit_logs", auditLogs);
 app.route("/accounts/:account_id/cfd_tunnel", tunnels);
 app.route("/zones/:zone_id/tunnels/:tunnel_id/routes", dnsRoutes);
 
