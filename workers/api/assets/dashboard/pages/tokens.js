@@ -198,7 +198,7 @@ function showOnce(root, token) {
     root,
     h(
       "div",
-      { class: "card notice-card", role: "region", "aria-label": "New token value" },
+      { class: "card notice-card", role: "region", "aria-label": "New token" },
       h("h2", null, `Token ${token.name} created`),
       h("p", null, "Copy its value now: it is shown only this once and cannot be read again."),
       h("label", { for: "new-token-value" }, "Token value"),
