@@ -328,7 +328,10 @@ describe("dashboard in a real browser", () => {
     ] as const) {
       await page.getByRole("link", { name: link, exact: true }).click();
       await page.getByRole("heading", { level: 1, name: heading }).waitFor();
-      await page.locator("main table:visible, main p.muted:visible, main .form-alert:visible").first().waitFor();
+      await page
+        .locator("main table:visible, main p.muted:visible, main .form-alert:visible")
+        .first()
+        .waitFor();
       const width = await page.evaluate(() => document.documentElement.scrollWidth);
       expect(width, heading).toBeLessThanOrEqual(360);
     }
