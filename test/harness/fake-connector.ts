@@ -53,15 +53,22 @@ export function attemptConnect(edge: URL, headers: Record<string, string>): Prom
 /**
  * Attaches to `tunnel` with valid credentials, registers with `hello` (unless `hello: false`, a
  * connection that authenticated and then said nothing), and answers every request it is given
- * with `200 fake:<path>` (so tests can tell which connection served it).
+ * with `200 fake:<path>` (so tests can tell which connection served it). `connectorId` and
+ * `connIndex` make several connections of one connector, as a real one opens four.
  */
 export async function attachFakeConnector(
   edge: URL,
-  tunnel: MintedTunnel,
-  options: { hello?: boolean } = {},
+  tunnel: Pick<MintedTunnel, "id" | "secret">,
+  options: { hello?: boolean; connectorId?: string; connIndex?: number } = {},
 ): Promise<FakeConnector> {
+  const connectorId = options.connectorId ?? crypto.randomUUID();
+  const connIndex = options.connIndex ?? 0;
   const socket = new WebSocket(new URL("/connect", edge).href.replace(/^http/, "ws"), {
-    headers: connectHeaders(tunnel.id, tunnel.secret),
+    headers: {
+      ...connectHeaders(tunnel.id, tunnel.secret),
+      "x-burrow-connector-id": connectorId,
+      "x-burrow-conn-index": String(connIndex),
+    },
     perMessageDeflate: false,
   });
   const closed = new Promise<{ code: number; reason: string }>((resolve) => {
@@ -78,10 +85,10 @@ export async function attachFakeConnector(
       send({
         kind: "hello",
         streamId: 0,
-        connectorId: crypto.randomUUID(),
+        connectorId,
         version: "e2e",
         arch: "test",
-        connIndex: 0,
+        connIndex,
         features: [],
       });
     });

@@ -75,3 +75,40 @@ export function auditStatement(
 export function encodeDetail(detail: unknown): string | null {
   return detail === undefined || detail === null ? null : JSON.stringify(detail);
 }
+
+/** One page of an account's audit trail, newest first, with the account's total row count. */
+export async function listAccountAudit(
+  db: D1Database,
+  accountTag: string,
+  page: { offset: number; limit: number },
+): Promise<{ entries: Array<AuditEntry & { tunnelName: string | null }>; totalCount: number }> {
+  // audit_log has no account column: rows belong to the account of the tunnel they name. The
+  // join keeps rows of deleted tunnels (their tunnels row is soft-deleted, never removed).
+  const [rows, count] = await db.batch([
+    db
+      .prepare(
+        `SELECT a.id, a.tunnel_id, a.event, a.detail, a.at, t.name AS tunnel_name
+         FROM audit_log a JOIN tunnels t ON t.id = a.tunnel_id
+         WHERE t.account_tag = ?1 ORDER BY a.at DESC, a.id DESC LIMIT ?2 OFFSET ?3`,
+      )
+      .bind(accountTag, page.limit, page.offset),
+    db
+      .prepare(
+        `SELECT COUNT(*) AS total FROM audit_log a JOIN tunnels t ON t.id = a.tunnel_id
+         WHERE t.account_tag = ?1`,
+      )
+      .bind(accountTag),
+  ]);
+  const entries = ((rows?.results ?? []) as Array<AuditRow & { tunnel_name: string | null }>).map(
+    (row) => ({
+      id: row.id,
+      tunnelId: row.tunnel_id,
+      tunnelName: row.tunnel_name,
+      event: row.event as AuditEvent,
+      detail: row.detail === null ? null : JSON.parse(row.detail),
+      at: row.at,
+    }),
+  );
+  const totalCount = Number((count?.results?.[0] as { total?: number } | undefined)?.total ?? 0);
+  return { entries, totalCount };
+}

@@ -9,7 +9,13 @@ export {
   listApiTokens,
   revokeApiToken,
 } from "./api-tokens";
-export { type AuditEntry, type AuditEvent, appendAudit, listAudit } from "./audit-log";
+export {
+  type AuditEntry,
+  type AuditEvent,
+  appendAudit,
+  listAccountAudit,
+  listAudit,
+} from "./audit-log";
 export { chunk, MAX_BOUND_PARAMETERS } from "./batch";
 export {
   addDnsRecord,

@@ -1,6 +1,7 @@
 import { ApiError, envelopeResponse, errorResponse, failureBody } from "@burrow/cf-api";
 import { Hono } from "hono";
 import { accounts } from "./accounts";
+import { auditLogs } from "./audit-logs";
 import { type ApiEnv, authenticate } from "./auth";
 import { connectorConfiguration } from "./connector-configuration";
 import { dnsRoutes } from "./dns-routes";
@@ -20,6 +21,7 @@ app.route("/connector/configuration", connectorConfiguration);
 app.use("*", authenticate);
 app.route("/", accounts);
 app.route("/accounts/:account_id/tokens", tokens);
+app.route("/accounts/:account_id/audit_logs", auditLogs);
 app.route("/accounts/:account_id/cfd_tunnel", tunnels);
 app.route("/zones/:zone_id/tunnels/:tunnel_id/routes", dnsRoutes);
 

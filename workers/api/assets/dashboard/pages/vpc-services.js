@@ -1,0 +1,255 @@
+import { accountPath, api } from "../api.js";
+import { h, replace } from "../dom.js";
+import {
+  clearFormErrors,
+  dateTime,
+  errorBanner,
+  field,
+  formAlert,
+  showFormError,
+} from "../format.js";
+
+/** Cloudflare's Workers VPC services collection (the connectivity directory). */
+const SERVICES = "/connectivity/directory/services";
+
+/**
+ * VPC services: list, create, edit and delete, in Workers VPC's shape (`type: "http"`, `host`
+ * either `{hostname, resolver_network: {tunnel_id}}` or `{ipv4|ipv6, network: {tunnel_id}}`). The
+ * API's validation messages appear beside the field they name.
+ * @param {HTMLElement} main
+ */
+export function renderVpcServices(main) {
+  const listRoot = h("div");
+  const formRoot = h("div");
+  replace(
+    main,
+    h("h1", null, "VPC services"),
+    h(
+      "p",
+      null,
+      "A Worker reaches one of these through a service binding; the tunnel's connector resolves and dials it.",
+    ),
+    h("section", { "aria-labelledby": "vpc-form-title" }, formRoot),
+    h(
+      "section",
+      { "aria-labelledby": "vpc-list-title" },
+      h("h2", { id: "vpc-list-title" }, "Services"),
+      listRoot,
+    ),
+  );
+
+  let stopped = false;
+
+  async function load() {
+    try {
+      const answer = await api("GET", accountPath(SERVICES));
+      if (stopped) return;
+      drawList(answer.result);
+    } catch (error) {
+      if (!stopped) replace(listRoot, errorBanner(error));
+    }
+  }
+
+  /** @param {any[]} services */
+  function drawList(services) {
+    if (services.length === 0) {
+      replace(listRoot, h("p", { class: "muted" }, "No VPC services yet."));
+      return;
+    }
+    replace(
+      listRoot,
+      h(
+        "div",
+        { class: "table-wrap" },
+        h(
+          "table",
+          { class: "list" },
+          h("caption", { class: "visually-hidden" }, "VPC services"),
+          h(
+            "thead",
+            null,
+            h(
+              "tr",
+              null,
+              ["Name", "ID", "Host", "Tunnel", "Ports", "Updated", "Actions"].map((text) =>
+                h("th", { scope: "col" }, text),
+              ),
+            ),
+          ),
+          h(
+            "tbody",
+            null,
+            services.map((service) =>
+              h(
+                "tr",
+                { "data-service-id": service.service_id },
+                h("td", { "data-label": "Name" }, service.name),
+                h("td", { "data-label": "ID" }, h("code", null, service.service_id)),
+                h("td", { "data-label": "Host" }, hostText(service.host)),
+                h("td", { "data-label": "Tunnel" }, h("code", null, tunnelOf(service.host))),
+                h(
+                  "td",
+                  { "data-label": "Ports" },
+                  `http ${service.http_port ?? 80} · https ${service.https_port ?? 443}`,
+                ),
+                h("td", { "data-label": "Updated" }, dateTime(service.updated_at)),
+                h(
+                  "td",
+                  { "data-label": "Actions" },
+                  h(
+                    "button",
+                    { type: "button", class: "secondary", onclick: () => drawForm(service) },
+                    `Edit ${service.name}`,
+                  ),
+                  " ",
+                  h(
+                    "button",
+                    { type: "button", class: "danger", onclick: () => remove(service) },
+                    `Delete ${service.name}`,
+                  ),
+                ),
+              ),
+            ),
+          ),
+        ),
+      ),
+    );
+  }
+
+  /** @param {any} service */
+  async function remove(service) {
+    if (
+      !window.confirm(`Delete VPC service ${service.name}? Workers bound to it stop reaching it.`)
+    ) {
+      return;
+    }
+    try {
+      await api("DELETE", accountPath(`${SERVICES}/${service.service_id}`));
+      await load();
+    } catch (error) {
+      replace(listRoot, errorBanner(error));
+    }
+  }
+
+  /** @param {any} [editing] */
+  function drawForm(editing) {
+    const host = editing?.host ?? {};
+    const kind = "ipv4" in host ? "ipv4" : "ipv6" in host ? "ipv6" : "hostname";
+    const kindSelect = h(
+      "select",
+      { id: "vpc-host-kind", name: "host_kind" },
+      [
+        ["hostname", "Hostname (resolved by the connector)"],
+        ["ipv4", "IPv4 address"],
+        ["ipv6", "IPv6 address"],
+      ].map(([value, text]) => h("option", { value, selected: value === kind }, text)),
+    );
+    const form = h(
+      "form",
+      { class: "card", novalidate: true, "aria-labelledby": "vpc-form-title" },
+      h("h2", { id: "vpc-form-title" }, editing ? `Edit ${editing.name}` : "Create a VPC service"),
+      formAlert(),
+      field({ label: "Name", field: "name", value: editing?.name ?? "", required: true }),
+      field({ label: "Tunnel ID", field: "tunnel_id", value: tunnelOf(host), required: true }),
+      h("div", { class: "field" }, h("label", { for: "vpc-host-kind" }, "Host type"), kindSelect),
+      field({
+        label: "Host",
+        field: "host",
+        value: host.hostname ?? host.ipv4 ?? host.ipv6 ?? "",
+        required: true,
+        hint: "e.g. api.internal, 10.0.0.5 or fd00::5",
+      }),
+      field({
+        label: "HTTP port",
+        field: "http_port",
+        type: "number",
+        value: String(editing?.http_port ?? 80),
+      }),
+      field({
+        label: "HTTPS port",
+        field: "https_port",
+        type: "number",
+        value: String(editing?.https_port ?? 443),
+      }),
+      h(
+        "div",
+        { class: "actions" },
+        h("button", { type: "submit" }, editing ? "Save service" : "Create service"),
+        editing
+          ? h("button", { type: "button", class: "secondary", onclick: () => drawForm() }, "Cancel")
+          : null,
+      ),
+    );
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      clearFormErrors(form);
+      const value = (/** @type {string} */ name) =>
+        /** @type {HTMLInputElement} */ (form.querySelector(`[data-field="${name}"]`)).value.trim();
+      const tunnelId = value("tunnel_id");
+      const hostValue = value("host");
+      const hostKind = /** @type {HTMLSelectElement} */ (kindSelect).value;
+      const body = {
+        type: "http",
+        name: value("name"),
+        http_port: portValue(value("http_port")),
+        https_port: portValue(value("https_port")),
+        host:
+          hostKind === "hostname"
+            ? { hostname: hostValue, resolver_network: { tunnel_id: tunnelId } }
+            : { [hostKind]: hostValue, network: { tunnel_id: tunnelId } },
+      };
+      try {
+        if (editing) {
+          await api("PUT", accountPath(`${SERVICES}/${editing.service_id}`), { body });
+        } else {
+          await api("POST", accountPath(SERVICES), { body });
+        }
+        drawForm();
+        await load();
+      } catch (error) {
+        showFormError(form, remapFields(error));
+      }
+    });
+    replace(formRoot, form);
+    if (editing) /** @type {HTMLElement | null} */ (form.querySelector("input"))?.focus();
+  }
+
+  drawForm();
+  load();
+  return () => {
+    stopped = true;
+  };
+}
+
+/** A port input's number, or the text as typed so the API names what is wrong with it. @param {string} raw */
+function portValue(raw) {
+  if (raw === "") return undefined;
+  const number = Number(raw);
+  return Number.isInteger(number) ? number : raw;
+}
+
+/**
+ * The API names nested fields (`host.resolver_network.tunnel_id`, `host.ipv4`); the form has one
+ * input for each, so those names are mapped to it.
+ * @param {any} error
+ */
+function remapFields(error) {
+  if (!Array.isArray(error?.errors)) return error;
+  const errors = error.errors.map((/** @type {{ code: number, message: string }} */ entry) => ({
+    ...entry,
+    message: entry.message
+      .replace(/(^|: )host\.(resolver_network|network)\.tunnel_id\b/, "$1tunnel_id")
+      .replace(/(^|: )host\.(hostname|ipv4|ipv6)\b/, "$1host"),
+  }));
+  return Object.assign(Object.create(Object.getPrototypeOf(error)), error, { errors });
+}
+
+/** @param {any} host */
+function hostText(host) {
+  return host?.hostname ?? host?.ipv4 ?? host?.ipv6 ?? "—";
+}
+
+/** @param {any} host */
+function tunnelOf(host) {
+  return host?.resolver_network?.tunnel_id ?? host?.network?.tunnel_id ?? "";
+}
