@@ -183,15 +183,7 @@ describe("burrow login and tunnel management commands", () => {
     );
     expect(lines[3]).toMatch(new RegExp(`^${webId} +web +\\S+Z *$`));
 
-    fakes.push(
-      await attachFakeConnector(edge.url, {
-        id: webId,
-        secret: webSecret,
-        name: "web",
-        hostname: "",
-        account_tag: ACCOUNT,
-      }),
-    );
+    fakes.push(await attachFakeConnector(edge.url, { id: webId, secret: webSecret }));
     const after = await ok(["tunnel", "list", "--name", "web"]);
     expect(after.stdout).toMatch(new RegExp(`${webId} +web +\\S+Z +1x\\w+ *\\n`));
     expect(after.stdout).not.toContain(apiId);
@@ -279,13 +271,7 @@ describe("burrow login and tunnel management commands", () => {
   });
 
   it("refuses to delete a tunnel with a live connector, deletes it with -f, then refuses a second delete", async () => {
-    const fake = await attachFakeConnector(edge.url, {
-      id: webId,
-      secret: webSecret,
-      name: "web",
-      hostname: "",
-      account_tag: ACCOUNT,
-    });
+    const fake = await attachFakeConnector(edge.url, { id: webId, secret: webSecret });
     fakes.push(fake);
     const refused = await burrow(["tunnel", "delete", "web"]);
     expect(refused.code).toBe(1);
