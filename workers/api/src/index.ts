@@ -5,6 +5,7 @@ import { type ApiEnv, authenticate } from "./auth";
 import { dnsRoutes } from "./dns-routes";
 import { tokens } from "./tokens";
 import { tunnels } from "./tunnels";
+import { vpcServices } from "./vpc-services";
 
 /**
  * The management API under /client/v4, reached from the edge's apex through its API service
@@ -18,6 +19,7 @@ app.route("/", accounts);
 app.route("/accounts/:account_id/tokens", tokens);
 app.route("/accounts/:account_id/cfd_tunnel", tunnels);
 app.route("/zones/:zone_id/tunnels/:tunnel_id/routes", dnsRoutes);
+app.route("/accounts/:account_id/connectivity/directory/services", vpcServices);
 
 app.notFound(() => {
   const error = new ApiError(404, "not_found", "no such endpoint under /client/v4");

@@ -25,9 +25,6 @@ apex.all("/tunnel", (c) => c.env.QUICK_TUNNEL.fetch(c.req.raw));
 // The Cloudflare-v4-shaped management API (workers/api): named tunnels, routes, tokens, VPC.
 apex.all("/client/v4/*", (c) => c.env.API.fetch(c.req.raw));
 
-// VPC services management (create, list, get, update, delete), served by the binding Worker.
-apex.all("/vpc/*", (c) => c.env.VPC_ADMIN.fetch(c.req.raw));
-
 apex.get("/connect", async (c) => {
   if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
     throw new ApiError(426, "bad_request", "connect with a WebSocket upgrade");
