@@ -127,14 +127,21 @@ function parseHostname(input: unknown): string {
   if (typeof input !== "string" || input === "") invalid("host.hostname", "must be a hostname");
   const value = input.trim();
   if (value.includes("://")) {
-    invalid("host.hostname", `${quoted(value)} has a scheme; give only the name, e.g. api.internal`);
+    invalid(
+      "host.hostname",
+      `${quoted(value)} has a scheme; give only the name, e.g. api.internal`,
+    );
   }
   if (isIPv4(value) || isIPv6(value.replace(/^\[|\]$/g, ""))) {
     invalid("host.hostname", `${quoted(value)} is an IP address; use host.ipv4 or host.ipv6`);
   }
-  if (/[/?#]/.test(value)) invalid("host.hostname", `${quoted(value)} has a path; give only the name`);
+  if (/[/?#]/.test(value))
+    invalid("host.hostname", `${quoted(value)} has a path; give only the name`);
   if (value.includes(":")) {
-    invalid("host.hostname", `${quoted(value)} has a port; set http_port / https_port (or tcp_port) instead`);
+    invalid(
+      "host.hostname",
+      `${quoted(value)} has a port; set http_port / https_port (or tcp_port) instead`,
+    );
   }
   const name = value.toLowerCase().replace(/\.$/, "");
   const labels = name.split(".");
