@@ -27,14 +27,16 @@ export function parseServiceConfig(input: unknown): VpcServiceConfig {
   const name = parseName(body.name);
   if (body.type === "tcp") {
     allowOnly(body, "body", [...common, "tcp_port", "app_protocol"]);
-    if (body.tcp_port === undefined) invalid("tcp_port", "is required for a tcp service");
+    if (body.tcp_port === undefined || body.tcp_port === null) {
+      invalid("tcp_port", "is required for a tcp service");
+    }
     const config: VpcServiceConfig = {
       type: "tcp",
       name,
       tcp_port: port(body.tcp_port, "tcp_port", 0),
       host: parseHost(body.host),
     };
-    if (body.app_protocol !== undefined) {
+    if (body.app_protocol !== undefined && body.app_protocol !== null) {
       if (!APP_PROTOCOLS.includes(body.app_protocol as (typeof APP_PROTOCOLS)[number])) {
         invalid("app_protocol", `must be one of ${APP_PROTOCOLS.join(", ")}`);
       }
@@ -68,7 +70,8 @@ function parseName(input: unknown): string {
 }
 
 function parseTls(input: unknown): VpcServiceTls | undefined {
-  if (input === undefined) return undefined;
+  // Cloudflare's schema makes the optional fields nullable; the SDK may send null for "none".
+  if (input === undefined || input === null) return undefined;
   const tls = object(input, "tls_settings");
   allowOnly(tls, "tls_settings", ["cert_verification_mode"]);
   const mode = tls.cert_verification_mode ?? "verify_full";
@@ -86,7 +89,7 @@ function parseHost(input: unknown): VpcServiceHost {
     const network = object(host.resolver_network, "host.resolver_network");
     allowOnly(network, "host.resolver_network", ["tunnel_id", "resolver_ips"]);
     const tunnelId = tunnelIdOf(network.tunnel_id, "host.resolver_network.tunnel_id");
-    if (network.resolver_ips === undefined) {
+    if (network.resolver_ips === undefined || network.resolver_ips === null) {
       return { hostname, resolver_network: { tunnel_id: tunnelId } };
     }
     if (!Array.isArray(network.resolver_ips) || network.resolver_ips.length > 8) {
@@ -159,7 +162,7 @@ function tunnelIdOf(input: unknown, field: string): string {
 }
 
 function port(input: unknown, field: string, fallback: number): number {
-  if (input === undefined) return fallback;
+  if (input === undefined || input === null) return fallback;
   if (typeof input !== "number" || !Number.isInteger(input) || input < 1 || input > 65_535) {
     invalid(field, "must be an integer port 1-65535");
   }
