@@ -8,6 +8,7 @@ import path from "node:path";
 import { startConnector, stopConnector } from "@burrow/connector/testing";
 import { REPO_ROOT, startLocalEdge } from "@burrow/local-edge";
 import { benchWire } from "../packages/wire/src/codec-bench";
+import { benchNamedApi } from "../workers/api/bench/named-api-bench";
 import { benchVpc } from "../workers/binding/bench/vpc-bench";
 import { benchReaper } from "../workers/reaper/bench/reap-bench";
 import { startBenchOrigin } from "./bench/bench-origin";
@@ -63,7 +64,7 @@ async function main(): Promise<void> {
   if (wants("tunnel")) await benchTunnel();
 
   // Imported statically: a bench module that no longer loads fails the whole run.
-  const suites = { reaper: benchReaper, vpc: benchVpc } as const;
+  const suites = { reaper: benchReaper, vpc: benchVpc, "named-api": benchNamedApi } as const;
   for (const [name, bench] of Object.entries(suites)) {
     if (!wants(name)) continue;
     for (const [key, value] of Object.entries(await bench())) {

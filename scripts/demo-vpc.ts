@@ -51,7 +51,7 @@ try {
       `${label} call asked ${asked.length} DNS questions`,
     );
   }
-  const metrics = await stack.admin("GET", `/vpc/services/${EXAMPLE_SERVICE_ID}/metrics`);
+  const metrics = await stack.admin("GET", `/${EXAMPLE_SERVICE_ID}/metrics`);
   console.log(
     `\nTunnel DNS cache: ${JSON.stringify(((await metrics.json()) as { result: unknown }).result)}`,
   );

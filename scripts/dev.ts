@@ -4,12 +4,16 @@
  * connector for that origin and prints its public URL. Each prints one `[dev] ready: …` line once
  * it serves: `pnpm dev` when the edge answers (its migrations are applied before its port opens),
  * `pnpm start` when the connector has registered with it. Ctrl-C stops everything.
+ *
+ * The management API (/client/v4) gets ADMIN_TOKEN from the environment, else a random token kept
+ * in .burrow/admin-token (0600); the token, account tag and zone id are printed at start.
  */
 import { spawn } from "node:child_process";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
-import { REPO_ROOT, startLocalEdge } from "@burrow/local-edge";
+import { REPO_ROOT, startLocalEdge, workerVars } from "@burrow/local-edge";
+import { localAdminToken } from "./admin-token";
 import { DEFAULT_REAP_CONTROL_PORT, startReaperCron } from "./reaper-cron";
 
 const { values } = parseArgs({
@@ -26,14 +30,23 @@ const { values } = parseArgs({
 
 const log = (message: string) => process.stderr.write(`[dev] ${message}\n`);
 const reapAfterSeconds = process.env.REAP_AFTER_SECONDS;
+const admin = await localAdminToken(path.join(REPO_ROOT, ".burrow"));
+const apiVars = workerVars("workers/api/wrangler.toml");
 const edge = await startLocalEdge({
   port: Number(values.port),
   persistTo: path.join(REPO_ROOT, ".burrow/state"),
-  vars: reapAfterSeconds ? { "burrow-reaper": { REAP_AFTER_SECONDS: reapAfterSeconds } } : {},
+  vars: {
+    "burrow-api": { ADMIN_TOKEN: admin.token },
+    ...(reapAfterSeconds ? { "burrow-reaper": { REAP_AFTER_SECONDS: reapAfterSeconds } } : {}),
+  },
   log,
 });
 log(`Workers running: ${edge.workers.join(", ")}`);
 log(`edge on ${edge.url.href} — mint with: curl -X POST ${edge.url.href}tunnel`);
+if (admin.source === "generated") log(`made an admin token, kept in ${admin.file} (mode 0600)`);
+log(
+  `API: ${new URL("client/v4", edge.url).href}  token: ${admin.token}  account: ${apiVars.ACCOUNT_TAG}  zone: ${apiVars.ZONE_ID}`,
+);
 const stopReaperCron = await startReaperCron(edge, {
   controlPort: Number(process.env.REAP_CONTROL_PORT ?? DEFAULT_REAP_CONTROL_PORT),
   log,

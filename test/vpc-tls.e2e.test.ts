@@ -55,7 +55,7 @@ afterAll(async () => {
 
 /** Points the example consumer's service at `origin`'s port with `mode` (omitted: the default). */
 async function serve(origin: string, mode?: Mode) {
-  const response = await stack.admin("PUT", `/vpc/services/${EXAMPLE_SERVICE_ID}`, {
+  const response = await stack.admin("PUT", `/${EXAMPLE_SERVICE_ID}`, {
     type: "http",
     name: "example-private-api",
     https_port: origins[origin]!.port,

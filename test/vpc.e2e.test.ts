@@ -34,7 +34,7 @@ afterAll(async () => {
 
 /** Points the example consumer's service at another definition (same id, as its props say). */
 async function reconfigure(host: Record<string, unknown>, ports: Record<string, number> = {}) {
-  const response = await stack.admin("PUT", `/vpc/services/${EXAMPLE_SERVICE_ID}`, {
+  const response = await stack.admin("PUT", `/${EXAMPLE_SERVICE_ID}`, {
     type: "http",
     name: "example-private-api",
     http_port: stack.origin.port,

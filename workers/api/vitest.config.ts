@@ -15,6 +15,11 @@ export default defineConfig(async () => {
   const registry = await registryTestBindings();
   // The edge hosts the Tunnel DO the API binds by script name; it runs as a prebuilt auxiliary.
   const edgeScript = prebuildWorker("wrangler.toml", path.join(here, ".wrangler/test-build/edge"));
+  // The binding Worker takes the API's cache evictions (VPC_SERVICE_CACHE in wrangler.toml).
+  const bindingScript = prebuildWorker(
+    "workers/binding/wrangler.toml",
+    path.join(here, ".wrangler/test-build/binding"),
+  );
   return {
     plugins: [
       cloudflareTest(({ inject }) => ({
@@ -42,6 +47,14 @@ export default defineConfig(async () => {
               d1Databases: { DB: DATABASE_ID },
               durableObjects: { TUNNEL: { className: "Tunnel", useSQLite: true } },
               bindings: workerVars("wrangler.toml"),
+            },
+            {
+              name: "burrow-binding",
+              modules: true,
+              scriptPath: bindingScript,
+              compatibilityDate: COMPATIBILITY_DATE,
+              d1Databases: { DB: DATABASE_ID },
+              durableObjects: { TUNNEL: { className: "Tunnel", scriptName: "burrow-edge" } },
             },
           ],
         },

@@ -5,7 +5,7 @@ import { defineConfig } from "vitest/config";
 import { prebuildWorker } from "../../packages/local-edge/src/prebuild";
 import { workerVars } from "../../packages/local-edge/src/worker-configs";
 import { APPLY_MIGRATIONS_SETUP, registryTestBindings } from "../../packages/registry/testing/pool";
-import { SERVICE_A, SERVICE_B, TEST_ADMIN_TOKEN } from "./test/fixtures";
+import { SERVICE_A, SERVICE_B } from "./test/fixtures";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const DATABASE_ID = "00000000-0000-4000-8000-000000000001";
@@ -35,7 +35,7 @@ export default defineConfig(async () => {
           bindings: registry,
           // Pool 0.15.1 drops `props` written in wrangler config, so consumers are declared here.
           serviceBindings: {
-            ADMIN: "burrow-binding",
+            SERVICE_CACHE: { name: "burrow-binding", entrypoint: "VpcServiceCache" },
             EDGE: "burrow-edge",
             API_A: {
               name: "burrow-binding",
@@ -58,7 +58,6 @@ export default defineConfig(async () => {
               d1Databases: { DB: DATABASE_ID },
               durableObjects: { TUNNEL: { className: "Tunnel", useSQLite: true } },
               bindings: workerVars("wrangler.toml"),
-              serviceBindings: { VPC_ADMIN: "burrow-binding" },
             },
             {
               name: "burrow-binding",
@@ -67,7 +66,6 @@ export default defineConfig(async () => {
               compatibilityDate: COMPATIBILITY_DATE,
               d1Databases: { DB: DATABASE_ID },
               durableObjects: { TUNNEL: tunnelDo },
-              bindings: { ADMIN_TOKEN: TEST_ADMIN_TOKEN },
             },
           ],
         },

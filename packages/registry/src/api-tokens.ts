@@ -3,6 +3,7 @@ export const API_TOKEN_SCOPES = [
   "tunnels:read",
   "tunnels:edit",
   "dns:edit",
+  "vpc:read",
   "vpc:edit",
   "tokens:edit",
 ] as const;

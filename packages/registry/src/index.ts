@@ -78,11 +78,20 @@ export {
 } from "./tunnels";
 export {
   createVpcService,
+  DEFAULT_HTTP_PORT,
+  DEFAULT_HTTPS_PORT,
   deleteVpcService,
   getVpcService,
+  type HttpVpcServiceConfig,
+  listAccountVpcServices,
   listVpcServices,
+  type TcpVpcServiceConfig,
   updateVpcService,
   type VpcService,
   type VpcServiceConfig,
+  type VpcServiceHost,
+  type VpcServicePage,
+  type VpcServiceTls,
+  type VpcServiceType,
   vpcServiceTunnelId,
 } from "./vpc-services";

@@ -1,36 +1,70 @@
 import { auditStatement } from "./audit-log";
 import { isConstraintError, TunnelNotFoundError, VpcServiceNameTakenError } from "./errors";
 
-/**
- * A Workers VPC service as the binding Worker receives it: a hostname resolved in the tunnel's
- * network, or a fixed IP. Stored as given; validation lives in the binding Worker.
- */
-export interface VpcServiceConfig {
+/** Workers VPC's ports when an http service names none. */
+export const DEFAULT_HTTP_PORT = 80;
+export const DEFAULT_HTTPS_PORT = 443;
+
+/** Where a service lives: a hostname resolved in the tunnel's network, or fixed IPs. */
+export type VpcServiceHost =
+  | { hostname: string; resolver_network: { tunnel_id: string; resolver_ips?: string[] } }
+  | { ipv4?: string; ipv6?: string; network: { tunnel_id: string } };
+
+/** `tls_settings` of either service type. */
+export interface VpcServiceTls {
+  cert_verification_mode?: "verify_full" | "verify_ca" | "disabled";
+}
+
+/** An http service: the binding's `fetch()` reaches it on `http_port` or `https_port`. */
+export interface HttpVpcServiceConfig {
   type: "http";
   name: string;
   http_port?: number;
   https_port?: number;
-  host:
-    | { hostname: string; resolver_network: { tunnel_id: string; resolver_ips?: string[] } }
-    | { ipv4?: string; ipv6?: string; network: { tunnel_id: string } };
-  tls_settings?: { cert_verification_mode?: "verify_full" | "verify_ca" | "disabled" };
+  host: VpcServiceHost;
+  tls_settings?: VpcServiceTls;
 }
+
+/** A TCP service (`connect()`); stored and listed, the data path comes later. */
+export interface TcpVpcServiceConfig {
+  type: "tcp";
+  name: string;
+  tcp_port: number;
+  app_protocol?: "postgresql" | "mysql";
+  host: VpcServiceHost;
+  tls_settings?: VpcServiceTls;
+}
+
+/**
+ * A Workers VPC service in the shape Cloudflare's API and wrangler use. Stored as given;
+ * validation lives in the API Worker, which is the only writer.
+ */
+export type VpcServiceConfig = HttpVpcServiceConfig | TcpVpcServiceConfig;
+
+/** The service types Workers VPC has. */
+export type VpcServiceType = VpcServiceConfig["type"];
 
 /** A stored VPC service; `name`, `type` and `tunnelId` are copies of what `config` says. */
 export interface VpcService {
   id: string;
   name: string;
-  type: "http";
+  type: VpcServiceType;
   tunnelId: string;
   config: VpcServiceConfig;
   createdAt: number;
   updatedAt: number;
 }
 
+/** One page of an account's services, with the total for `result_info`. */
+export interface VpcServicePage {
+  services: VpcService[];
+  totalCount: number;
+}
+
 interface VpcServiceRow {
   id: string;
   name: string;
-  type: "http";
+  type: VpcServiceType;
   tunnel_id: string;
   config: string;
   created_at: number;
@@ -90,6 +124,37 @@ export async function listVpcServices(db: D1Database): Promise<VpcService[]> {
     .prepare(`SELECT ${VPC_SERVICE_COLUMNS} FROM vpc_services ORDER BY name`)
     .all<VpcServiceRow>();
   return results.map(toVpcService);
+}
+
+/**
+ * The services whose tunnel belongs to `accountTag`, by name then id (so pages never overlap),
+ * optionally of one type, with the total count for exact paging.
+ */
+export async function listAccountVpcServices(
+  db: D1Database,
+  filter: { accountTag: string; type?: VpcServiceType; limit: number; offset: number },
+): Promise<VpcServicePage> {
+  const where = `s.tunnel_id IN (SELECT id FROM tunnels WHERE account_tag = ?1)
+    AND (?2 IS NULL OR s.type = ?2)`;
+  const columns = VPC_SERVICE_COLUMNS.split(", ")
+    .map((column) => `s.${column}`)
+    .join(", ");
+  const type = filter.type ?? null;
+  const [rows, count] = await db.batch([
+    db
+      .prepare(
+        `SELECT ${columns} FROM vpc_services s WHERE ${where} ORDER BY s.name, s.id LIMIT ?3 OFFSET ?4`,
+      )
+      .bind(filter.accountTag, type, filter.limit, filter.offset),
+    db
+      .prepare(`SELECT COUNT(*) AS total FROM vpc_services s WHERE ${where}`)
+      .bind(filter.accountTag, type),
+  ]);
+  const total = (count?.results[0] as { total: number } | undefined)?.total ?? 0;
+  return {
+    services: ((rows?.results ?? []) as VpcServiceRow[]).map(toVpcService),
+    totalCount: total,
+  };
 }
 
 /**
@@ -157,6 +222,7 @@ async function runServiceWrite(
   }
 }
 
+/** A stored service's config as the binding reads it at call time. */
 function toVpcService(row: VpcServiceRow): VpcService {
   return {
     id: row.id,

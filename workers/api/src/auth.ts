@@ -49,13 +49,20 @@ export const authenticate: MiddlewareHandler<ApiEnv> = async (c, next) => {
   await next();
 };
 
-/** Refuses a caller without `scope` (tunnels:edit implies tunnels:read). */
+/** Edit scopes that include reading the same resources. */
+const IMPLIED_BY: Partial<Record<ApiTokenScope, ApiTokenScope>> = {
+  "tunnels:read": "tunnels:edit",
+  "vpc:read": "vpc:edit",
+};
+
+/** Refuses a caller without `scope` (tunnels:edit implies tunnels:read, vpc:edit vpc:read). */
 export function requireScope(c: Context<ApiEnv>, scope: ApiTokenScope): void {
   const caller = c.get("caller");
   if (caller.kind === "admin") return;
   const scopes = caller.token.scopes;
   if (scopes.includes(scope)) return;
-  if (scope === "tunnels:read" && scopes.includes("tunnels:edit")) return;
+  const implied = IMPLIED_BY[scope];
+  if (implied && scopes.includes(implied)) return;
   throw authError(403, `this API token lacks the ${scope} scope`);
 }
 

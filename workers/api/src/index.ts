@@ -7,6 +7,7 @@ import { connectorConfiguration } from "./connector-configuration";
 import { dnsRoutes } from "./dns-routes";
 import { tokens } from "./tokens";
 import { tunnels } from "./tunnels";
+import { vpcServices } from "./vpc-services";
 
 /**
  * The management API under /client/v4, reached from the edge's apex through its API service
@@ -24,6 +25,7 @@ app.route("/accounts/:account_id/tokens", tokens);
 app.route("/accounts/:account_id/audit_logs", auditLogs);
 app.route("/accounts/:account_id/cfd_tunnel", tunnels);
 app.route("/zones/:zone_id/tunnels/:tunnel_id/routes", dnsRoutes);
+app.route("/accounts/:account_id/connectivity/directory/services", vpcServices);
 
 app.notFound(() => {
   const error = new ApiError(404, "not_found", "no such endpoint under /client/v4");

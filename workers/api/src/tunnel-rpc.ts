@@ -1,4 +1,5 @@
 import type { ConnectorSnapshot } from "@burrow/edge/connection-history";
+import type { DnsCacheStats } from "@burrow/edge/dns-cache";
 
 /**
  * The Tunnel DO methods this Worker calls (workers/edge/src/tunnel.ts). The binding names
@@ -8,6 +9,8 @@ import type { ConnectorSnapshot } from "@burrow/edge/connection-history";
 export interface TunnelConnectionsRpc {
   connectors(): Promise<ConnectorSnapshot>;
   disconnect(connectorId?: string, tunnelDeleted?: boolean): Promise<number>;
+  /** DNS cache counters of the tunnel's VPC traffic (GET …/services/{id}/metrics). */
+  vpcStats(): Promise<DnsCacheStats>;
 }
 
 /** The Tunnel DO of `tunnelId`. */

@@ -36,7 +36,7 @@ export async function benchVpc(): Promise<Record<string, number>> {
 
     const cold: number[] = [];
     for (let i = 0; i < COLD_SAMPLES; i++) {
-      const put = await stack.admin("PUT", `/vpc/services/${EXAMPLE_SERVICE_ID}`, {
+      const put = await stack.admin("PUT", `/${EXAMPLE_SERVICE_ID}`, {
         type: "http",
         name: "example-private-api",
         http_port: stack.origin.port,

@@ -1,5 +1,5 @@
 import { type Connector, startConnector, stopConnector } from "@burrow/connector/testing";
-import { type LocalEdge, startLocalEdge } from "@burrow/local-edge";
+import { type LocalEdge, startLocalEdge, workerVars } from "@burrow/local-edge";
 import { type DnsServer, type DnsZone, startDnsServer } from "./dns-server";
 import { type PrivateOrigin, startPrivateOrigin } from "./private-origin";
 
@@ -7,8 +7,12 @@ import { type PrivateOrigin, startPrivateOrigin } from "./private-origin";
 export const EXAMPLE_SERVICE_ID = "00000000-0000-4000-8000-00000000a001";
 /** A name only the stack's DNS server knows: the machine's own resolver answers NXDOMAIN. */
 export const PRIVATE_HOSTNAME = "api.internal.test";
-/** The management API token the stack configures (ADMIN_TOKEN of burrow-binding). */
+/** The management API token the stack configures (ADMIN_TOKEN of burrow-api). */
 export const ADMIN_TOKEN = "local-admin-token";
+/** The deployment's account tag, as the API Worker's wrangler.toml sets it. */
+export const ACCOUNT_TAG = workerVars("workers/api/wrangler.toml").ACCOUNT_TAG ?? "";
+/** Cloudflare's VPC services path on the edge's apex, served by the API Worker. */
+export const SERVICES_PATH = `/client/v4/accounts/${ACCOUNT_TAG}/connectivity/directory/services`;
 const CONSUMER_WORKER = "burrow-example-consumer";
 
 /** Everything `pnpm demo:vpc`, the VPC end-to-end test and `pnpm bench` run locally. */
@@ -21,7 +25,10 @@ export interface VpcStack {
   connectorLogs(): string;
   /** The quick tunnel the connector serves VPC traffic for. */
   tunnelId: string;
-  /** Calls the management API on the edge (`/vpc/...`) with the admin token. */
+  /**
+   * Calls the management API on the edge with the admin token; `path` is under
+   * {@link SERVICES_PATH} (e.g. `/<id>`, `""` for the collection) unless it starts with /client/v4.
+   */
   admin(method: string, path: string, body?: unknown): Promise<Response>;
   /** Calls the example consumer Worker, which fetches through its PRIVATE_API binding. */
   consumer(path: string, init?: RequestInit): Promise<Response>;
@@ -66,7 +73,7 @@ export async function startVpcStack(options: VpcStackOptions = {}): Promise<VpcS
     const edge = await startLocalEdge({
       port: 0,
       vars: {
-        "burrow-binding": { ADMIN_TOKEN },
+        "burrow-api": { ADMIN_TOKEN },
         [CONSUMER_WORKER]: {
           DIRECT_ORIGIN: origin.url.href,
           ...(options.serviceUrl ? { SERVICE_URL: options.serviceUrl } : {}),
@@ -94,11 +101,17 @@ export async function startVpcStack(options: VpcStackOptions = {}): Promise<VpcS
     const tunnelId = connector.tunnelId;
 
     const admin = (method: string, adminPath: string, body?: unknown) =>
-      fetch(new URL(adminPath, edge.url), {
-        method,
-        headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
+      fetch(
+        new URL(
+          adminPath.startsWith("/client/v4") ? adminPath : SERVICES_PATH + adminPath,
+          edge.url,
+        ),
+        {
+          method,
+          headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" },
+          body: body === undefined ? undefined : JSON.stringify(body),
+        },
+      );
     const consumerWorker = await edge.miniflare.getWorker(CONSUMER_WORKER);
     return {
       edge,
@@ -114,7 +127,7 @@ export async function startVpcStack(options: VpcStackOptions = {}): Promise<VpcS
           init as never,
         )) as unknown as Response,
       registerExampleService: async () => {
-        const response = await admin("PUT", `/vpc/services/${EXAMPLE_SERVICE_ID}`, {
+        const response = await admin("PUT", `/${EXAMPLE_SERVICE_ID}`, {
           type: "http",
           name: "example-private-api",
           http_port: origin.port,

@@ -1,26 +1,20 @@
-import { ApiError, errorResponse, failureBody } from "@burrow/cf-api";
-import { Hono } from "hono";
-import { servicesApi } from "./services-api";
+import { ApiError, envelopeResponse, failureBody } from "@burrow/cf-api";
 
 export { VpcServiceBinding } from "./vpc-service-binding";
+export { VpcServiceCache } from "./vpc-service-cache";
 
 /**
- * The management API for VPC services. The edge forwards `/vpc/*` on its apex here through its
- * VPC_ADMIN service binding; consumers never call it, they bind to {@link VpcServiceBinding}.
+ * The binding Worker has no HTTP surface of its own: consumers reach it through
+ * {@link VpcServiceBinding}, and VPC services are managed by the API Worker (workers/api) at
+ * /client/v4/accounts/{account_id}/connectivity/directory/services.
  */
-const app = new Hono<{ Bindings: Env }>();
-
-app.route("/vpc/services", servicesApi);
-
-app.notFound(() => {
-  const error = new ApiError(
-    404,
-    "not_found",
-    "no such endpoint; VPC services live at /vpc/services",
-  );
-  return Response.json(failureBody([error.detail]), { status: 404 });
-});
-
-app.onError((error) => errorResponse(error, "binding"));
-
-export default app satisfies ExportedHandler<Env>;
+export default {
+  fetch: () => {
+    const error = new ApiError(
+      404,
+      "not_found",
+      "bind to the VpcServiceBinding entrypoint; manage services at /client/v4/accounts/{account_id}/connectivity/directory/services",
+    );
+    return envelopeResponse(failureBody([error.detail]), 404);
+  },
+} satisfies ExportedHandler<Env>;

@@ -1,8 +1,9 @@
 import { getVpcService, type VpcService } from "@burrow/registry";
 
 /**
- * Every binding call would otherwise read D1. Services are kept briefly per isolate; the
- * management API forgets its own changes at once, other isolates see them within this time.
+ * Every binding call would otherwise read D1. Services are kept briefly per isolate; the API
+ * Worker evicts a changed service through the VpcServiceCache entrypoint in the isolate its call reaches,
+ * other isolates see the change within this time.
  */
 const SERVICE_TTL_MS = 5_000;
 /** Bounds the per-isolate cache; Workers isolates have 128 MB. */

@@ -1,11 +1,13 @@
 import type { VpcRoute } from "@burrow/edge/vpc-route";
-import type { VpcService } from "@burrow/registry";
+import {
+  DEFAULT_HTTP_PORT,
+  DEFAULT_HTTPS_PORT,
+  type VpcService,
+  type VpcServiceTls,
+} from "@burrow/registry";
 import type { CertVerification } from "@burrow/wire";
-import { DEFAULT_HTTP_PORT, DEFAULT_HTTPS_PORT } from "./service-config";
 
-type CertVerificationMode = NonNullable<
-  NonNullable<VpcService["config"]["tls_settings"]>["cert_verification_mode"]
->;
+type CertVerificationMode = NonNullable<VpcServiceTls["cert_verification_mode"]>;
 
 /** Workers VPC's `tls_settings.cert_verification_mode` → what the connector checks. */
 const CERT_VERIFICATION: Record<CertVerificationMode, CertVerification> = {
@@ -29,6 +31,11 @@ export class VpcRequestError extends Error {
  */
 export function routeFor(service: VpcService, url: URL): VpcRoute {
   const { config } = service;
+  if (config.type !== "http") {
+    throw new VpcRequestError(
+      `VPC service "${service.name}" is a ${config.type} service; fetch() reaches http services only`,
+    );
+  }
   let tls: boolean;
   if (url.protocol === "http:") tls = false;
   else if (url.protocol === "https:") tls = true;

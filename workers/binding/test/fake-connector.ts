@@ -1,7 +1,14 @@
 import { env } from "cloudflare:workers";
-import { createTunnel } from "@burrow/registry";
+import {
+  createTunnel,
+  createVpcService,
+  deleteVpcService,
+  getVpcService,
+  updateVpcService,
+  type VpcServiceConfig,
+} from "@burrow/registry";
 import { decodeFrame, encodeFrame, type Frame, type FrameBody, ResetCode } from "@burrow/wire";
-import { SERVICE_A, TEST_ADMIN_TOKEN } from "./fixtures";
+import { SERVICE_A } from "./fixtures";
 
 type RequestHead = Extract<Frame, { kind: "requestHead" }>;
 type DnsQuestion = Extract<Frame, { kind: "dnsQuestion" }>;
@@ -151,28 +158,27 @@ export async function createTestTunnel(): Promise<string> {
   return id;
 }
 
-/** Calls the management API with the test token. */
-export function admin(method: string, path: string, body?: unknown): Promise<Response> {
-  return env.ADMIN.fetch(`http://edge${path}`, {
-    method,
-    headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}`, "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-}
-
-/** Puts service `id` (default SERVICE_A) with `host` (which names the tunnel) and extra fields. */
+/**
+ * Writes service `id` (default SERVICE_A) with `host` (which names the tunnel) and extra fields
+ * straight to D1, as the API Worker does after validating (workers/api/test covers that), then
+ * evicts the binding Worker's cached copy through its VpcServiceCache entrypoint.
+ */
 export async function putService(
   host: Record<string, unknown>,
   extra: Record<string, unknown> = {},
   id = SERVICE_A,
 ): Promise<void> {
-  const response = await admin("PUT", `/vpc/services/${id}`, {
-    type: "http",
-    name: `svc-${id.slice(-2)}`,
-    host,
-    ...extra,
-  });
-  if (!response.ok) throw new Error(`PUT service: ${response.status} ${await response.text()}`);
+  const config = { type: "http", name: `svc-${id.slice(-2)}`, host, ...extra } as VpcServiceConfig;
+  const now = Date.now();
+  if (await getVpcService(env.DB, id)) await updateVpcService(env.DB, id, config, now);
+  else await createVpcService(env.DB, { id, config, createdAt: now });
+  await env.SERVICE_CACHE.forget(id);
+}
+
+/** Deletes service `id` and evicts it from the binding Worker's cache. */
+export async function removeService(id: string): Promise<void> {
+  await deleteVpcService(env.DB, id, Date.now());
+  await env.SERVICE_CACHE.forget(id);
 }
 
 export { ResetCode };

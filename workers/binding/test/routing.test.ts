@@ -1,6 +1,12 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
-import { admin, createTestTunnel, FakeConnector, putService, ResetCode } from "./fake-connector";
+import {
+  createTestTunnel,
+  FakeConnector,
+  putService,
+  ResetCode,
+  removeService,
+} from "./fake-connector";
 import { SERVICE_B } from "./fixtures";
 
 const connectors: FakeConnector[] = [];
@@ -157,6 +163,18 @@ describe("routing a binding's request", () => {
     expect(plain.questions).toEqual([]);
   });
 
+  it("throws for a tcp service, which fetch() cannot reach", async () => {
+    const { connector } = await serviceOnFakeTunnel(byName("db.internal"), {
+      type: "tcp",
+      tcp_port: 5432,
+      app_protocol: "postgresql",
+    });
+    await expect(env.API_A.fetch("http://db.internal/")).rejects.toThrow(
+      /is a tcp service; fetch\(\) reaches http services only/,
+    );
+    expect(connector.heads).toEqual([]);
+  });
+
   it("refuses URLs that are not http or https", async () => {
     await serviceOnFakeTunnel(byName("api.internal"));
     await expect(env.API_A.fetch("ftp://api.internal/")).rejects.toThrow();
@@ -190,7 +208,7 @@ describe("props isolation", () => {
   });
 
   it("throws for a service that does not exist", async () => {
-    await admin("DELETE", `/vpc/services/${SERVICE_B}`);
+    await removeService(SERVICE_B);
     await expect(env.API_B.fetch("http://api.internal/")).rejects.toThrow(/does not exist/);
   });
 });

@@ -27,9 +27,6 @@ apex.all("/client/v4/*", (c) => c.env.API.fetch(c.req.raw));
 // The operator's dashboard: static assets of the API Worker, same origin as /client/v4.
 apex.all("/dashboard*", (c) => c.env.API.fetch(c.req.raw));
 
-// VPC services management (create, list, get, update, delete), served by the binding Worker.
-apex.all("/vpc/*", (c) => c.env.VPC_ADMIN.fetch(c.req.raw));
-
 apex.get("/connect", async (c) => {
   if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
     throw new ApiError(426, "bad_request", "connect with a WebSocket upgrade");
