@@ -19,7 +19,7 @@ const TUNNEL_COUNT = Number(process.env.REAP_BENCH_TUNNELS ?? 10_000);
 const STORAGE = process.env.REAP_BENCH_STORAGE === "memory" ? "memory" : "disk";
 const FIVE_MINUTES_MS = 300_000;
 /** `pnpm bench -- --quick` seeds this many: enough to exercise the batches, seconds not minutes. */
-const QUICK_TUNNELS = 500;
+const QUICK_TUNNELS = 50;
 
 export async function benchReaper(
   options: { quick?: boolean } = {},
