@@ -51,7 +51,9 @@ const rows = keys.map((key) => {
   ];
 });
 const header = ["figure", "a", "b", "change", "ratio a", "ratio b", "target"];
-const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i]!.length)));
+const widths = header.map((title, i) =>
+  Math.max(title.length, ...rows.map((row) => row[i]!.length)),
+);
 const line = (cells: string[]) =>
   cells
     .map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!)))

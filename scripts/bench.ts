@@ -13,7 +13,13 @@ import { REPO_ROOT } from "@burrow/local-edge";
 import { benchWire } from "../packages/wire/src/codec-bench";
 import { benchVpc } from "../workers/binding/bench/vpc-bench";
 import { benchReaper } from "../workers/reaper/bench/reap-bench";
-import { type BenchReport, type Figure, loadAverage, printTable, writeReport } from "./bench/report";
+import {
+  type BenchReport,
+  type Figure,
+  loadAverage,
+  printTable,
+  writeReport,
+} from "./bench/report";
 import { benchTunnel } from "./bench/tunnel-bench";
 
 interface Options {
@@ -71,7 +77,8 @@ async function main(): Promise<void> {
     vpc: async (quick) => plainFigures("vpc", await benchVpc({ quick })),
   };
   for (const name of options.sections) {
-    if (!(name in sections)) throw new Error(`unknown section ${name}; known: ${Object.keys(sections)}`);
+    if (!(name in sections))
+      throw new Error(`unknown section ${name}; known: ${Object.keys(sections)}`);
   }
   const chosen = Object.keys(sections).filter(
     (name) => options.sections.length === 0 || options.sections.includes(name),

@@ -51,14 +51,19 @@ const OWNERS: Array<[stage: string, test: (url: string) => boolean]> = [
 function splitProfile(profile: CpuProfile): Map<string, number> {
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const parent = new Map<number, number>();
-  for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
+  for (const node of profile.nodes)
+    for (const child of node.children ?? []) parent.set(child, node.id);
   const stageOf = new Map<number, string>();
   const stage = (id: number): string => {
     const known = stageOf.get(id);
     if (known !== undefined) return known;
     const leaf = byId.get(id)!.callFrame.functionName;
     let found: string | undefined;
-    for (let at: number | undefined = id; at !== undefined && found === undefined; at = parent.get(at)) {
+    for (
+      let at: number | undefined = id;
+      at !== undefined && found === undefined;
+      at = parent.get(at)
+    ) {
       const url = byId.get(at)!.callFrame.url;
       found = OWNERS.find(([, test]) => test(url))?.[0];
     }
@@ -99,7 +104,13 @@ interface Workload {
 async function waitForFile(file: string, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (await access(file).then(() => true, () => false)) return true;
+    if (
+      await access(file).then(
+        () => true,
+        () => false,
+      )
+    )
+      return true;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   return false;
@@ -120,7 +131,8 @@ async function main(): Promise<void> {
   });
   const edgePort = Number(edge.url.port);
   const workerd = await workerdPids();
-  const workerdCpu = async () => (await Promise.all(workerd.map(cpuSeconds))).reduce((a, b) => a + b, 0);
+  const workerdCpu = async () =>
+    (await Promise.all(workerd.map(cpuSeconds))).reduce((a, b) => a + b, 0);
   const workloads: Workload[] = [
     {
       name: "small GET (wrk c=100)",
@@ -140,7 +152,8 @@ async function main(): Promise<void> {
       name: `${UPLOAD_BYTES / MiB} MiB upload`,
       unit: "MiB",
       run: async (t) => {
-        for (let i = 0; i < REPEATS; i++) await curlPost(t.port, t.host, "/upload", upFile, UPLOAD_BYTES);
+        for (let i = 0; i < REPEATS; i++)
+          await curlPost(t.port, t.host, "/upload", upFile, UPLOAD_BYTES);
         return (REPEATS * UPLOAD_BYTES) / MiB;
       },
     },
@@ -149,7 +162,8 @@ async function main(): Promise<void> {
       unit: "MiB",
       // Each echoed MiB crosses the tunnel twice; the unit is a MiB sent (and received back).
       run: async (t) => {
-        for (let i = 0; i < REPEATS; i++) await curlPost(t.port, t.host, "/echo", echoFile, ECHO_BYTES);
+        for (let i = 0; i < REPEATS; i++)
+          await curlPost(t.port, t.host, "/echo", echoFile, ECHO_BYTES);
         return (REPEATS * ECHO_BYTES) / MiB;
       },
     },
@@ -162,7 +176,12 @@ async function main(): Promise<void> {
     const edgeOnlyHost = { port: edgePort, host: `no-such-tunnel.localhost:${edgePort}` };
     await wrk({ ...edgeOnlyHost, path: "/", connections: 10, seconds: 1 });
     let before = await workerdCpu();
-    const edgeOnly = await wrk({ ...edgeOnlyHost, path: "/", connections: 100, seconds: GET_SECONDS });
+    const edgeOnly = await wrk({
+      ...edgeOnlyHost,
+      path: "/",
+      connections: 100,
+      seconds: GET_SECONDS,
+    });
     const edgeOnlyUs = (((await workerdCpu()) - before) * 1e6) / edgeOnly.requests;
 
     for (const workload of workloads) {
@@ -182,14 +201,21 @@ async function main(): Promise<void> {
       await wrk({ ...tunnel, path: "/small", connections: 10, seconds: 1 });
       await curlDownload(tunnel.port, tunnel.host, 4 * MiB);
 
-      const cpu0 = { w: await workerdCpu(), c: await cpuSeconds(connectorPid), o: process.cpuUsage() };
+      const cpu0 = {
+        w: await workerdCpu(),
+        c: await cpuSeconds(connectorPid),
+        o: process.cpuUsage(),
+      };
       connector.process.kill("SIGUSR2"); // profiler on
       const units = await workload.run(tunnel);
       connector.process.kill("SIGUSR2"); // profiler off, profile written
       const o = process.cpuUsage(cpu0.o);
       // The origin alone: the same workload straight to it, this process's CPU per unit.
       const direct0 = process.cpuUsage();
-      const directUnits = await workload.run({ port: Number(origin.url.port), host: origin.url.host });
+      const directUnits = await workload.run({
+        port: Number(origin.url.port),
+        host: origin.url.host,
+      });
       const d = process.cpuUsage(direct0);
       const originAloneUs = (d.user + d.system) / directUnits;
       const workerdUs = (((await workerdCpu()) - cpu0.w) * 1e6) / units;
@@ -214,7 +240,9 @@ async function main(): Promise<void> {
         "|---|---:|",
         `| workerd total (/proc) | ${Math.round(workerdUs)} |`,
         ...(workload.unit === "request"
-          ? [`| · of which Miniflare entry + edge Worker (edge-only 404 baseline) | ${Math.round(edgeOnlyUs)} |`]
+          ? [
+              `| · of which Miniflare entry + edge Worker (edge-only 404 baseline) | ${Math.round(edgeOnlyUs)} |`,
+            ]
           : []),
         `| connector total (/proc) | ${Math.round(connectorUs)} |`,
         ...[...stages.entries()]
@@ -233,7 +261,12 @@ async function main(): Promise<void> {
     if (lastTunnel) {
       await wrk({ ...lastTunnel, path: "/small", connections: 10, seconds: 1 });
       before = await workerdCpu();
-      const hop = await wrk({ ...lastTunnel, path: "/small", connections: 100, seconds: GET_SECONDS });
+      const hop = await wrk({
+        ...lastTunnel,
+        path: "/small",
+        connections: 100,
+        seconds: GET_SECONDS,
+      });
       const hopUs = (((await workerdCpu()) - before) * 1e6) / hop.requests;
       rows.push(
         "\n### baselines (workerd CPU µs per request, wrk c=100)",
@@ -245,7 +278,12 @@ async function main(): Promise<void> {
       );
     }
     console.log(rows.join("\n"));
-    console.log(`\nload average ${os.loadavg().map((n) => n.toFixed(1)).join(" ")} on ${os.cpus().length} CPUs`);
+    console.log(
+      `\nload average ${os
+        .loadavg()
+        .map((n) => n.toFixed(1))
+        .join(" ")} on ${os.cpus().length} CPUs`,
+    );
   } finally {
     await edge.dispose();
     await origin.close();

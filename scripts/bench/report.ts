@@ -85,7 +85,9 @@ export function printTable(figures: readonly Figure[]): void {
       figure.baseline === undefined
         ? ""
         : `${formatNumber(figure.baseline)} ${figure.unit}${
-            figure.baselineName && figure.baselineName !== "direct" ? ` (${figure.baselineName})` : ""
+            figure.baselineName && figure.baselineName !== "direct"
+              ? ` (${figure.baselineName})`
+              : ""
           }`,
       ratio === undefined ? "" : `${formatNumber(ratio)}×`,
       describeTargets(figure.targets, figure.unit),
@@ -93,7 +95,9 @@ export function printTable(figures: readonly Figure[]): void {
     ];
   });
   const header = ["figure", "measured", "direct / baseline", "ratio", "target", ""];
-  const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i]!.length)));
+  const widths = header.map((title, i) =>
+    Math.max(title.length, ...rows.map((row) => row[i]!.length)),
+  );
   const line = (cells: string[]) =>
     cells
       .map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!)))

@@ -84,7 +84,10 @@ const TARGETS = {
 } as const;
 
 function median(values: number[]): number {
-  return percentile([...values].sort((a, b) => a - b), 50);
+  return percentile(
+    [...values].sort((a, b) => a - b),
+    50,
+  );
 }
 
 /** Sums wrk runs: total requests over total time, latency percentiles averaged across rounds. */
@@ -368,7 +371,8 @@ export async function benchTunnel(options: { quick?: boolean } = {}): Promise<Fi
     // Flow control bounds what a stream holds: a large transfer must not grow either process by
     // more than a few MiB (1 MiB window per stream). RSS also moves with GC: a ceiling, not a count.
     const workerdPid = workerd[0] ?? 0;
-    const growthLabel = plan.growthBytes >= GiB ? `${plan.growthBytes / GiB} GiB` : `${plan.growthBytes / MiB} MiB`;
+    const growthLabel =
+      plan.growthBytes >= GiB ? `${plan.growthBytes / GiB} GiB` : `${plan.growthBytes / MiB} MiB`;
     for (const direction of ["down", "up"] as const) {
       let connectorGrowth = 0;
       const transfer =

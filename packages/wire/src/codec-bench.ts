@@ -98,7 +98,11 @@ export async function benchWire(options: { quick?: boolean } = {}): Promise<Wire
 }
 
 /** Calls per second of `a` and `b`, alternating short slices of each so both see the same load. */
-async function rates(measureMs: number, a: () => unknown, b: () => unknown): Promise<[number, number]> {
+async function rates(
+  measureMs: number,
+  a: () => unknown,
+  b: () => unknown,
+): Promise<[number, number]> {
   const slices = 4;
   let [callsA, msA, callsB, msB] = [0, 0, 0, 0];
   rate(a, measureMs / 4); // warm-up: let the JIT settle before anything counts

@@ -114,7 +114,11 @@ export function decodeFrameWithCapnp(
   return decode(bytes, options, false);
 }
 
-function decode(bytes: Uint8Array | ArrayBuffer, options: DecodeOptions, hot: boolean): DecodeResult {
+function decode(
+  bytes: Uint8Array | ArrayBuffer,
+  options: DecodeOptions,
+  hot: boolean,
+): DecodeResult {
   try {
     // A plain view: Node's Buffer is a Uint8Array whose slice() shares its (pooled) memory, so
     // slice().buffer would hand capnp-es the whole pool instead of this frame.

@@ -23,7 +23,20 @@ function randomHotFrame(random: () => number): Frame {
     for (let i = 0; i < out.length; i++) out[i] = int(255);
     return out;
   };
-  const pieces = ["a", "Z", "-", " ", "é", "日本", "🦫", "\u{feff}", "\0", "\ud800", "%20", "x".repeat(70)];
+  const pieces = [
+    "a",
+    "Z",
+    "-",
+    " ",
+    "é",
+    "日本",
+    "🦫",
+    "\u{feff}",
+    "\0",
+    "\ud800",
+    "%20",
+    "x".repeat(70),
+  ];
   const text = (maxPieces: number) => {
     let value = "";
     for (let n = int(maxPieces); n > 0; n--) value += pieces[int(pieces.length - 1)];

@@ -313,7 +313,9 @@ class Reader {
   }
 
   #isNull(pointer: number): boolean {
-    return this.#view.getUint32(pointer, true) === 0 && this.#view.getUint32(pointer + 4, true) === 0;
+    return (
+      this.#view.getUint32(pointer, true) === 0 && this.#view.getUint32(pointer + 4, true) === 0
+    );
   }
 
   /**

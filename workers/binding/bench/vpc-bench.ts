@@ -13,9 +13,7 @@ const CONCURRENCY = 32;
 const MAX_PHASE_MS = 20_000;
 
 /** Runs the VPC benchmarks on a local stack and returns flat figures (ms, req/s). */
-export async function benchVpc(
-  options: { quick?: boolean } = {},
-): Promise<Record<string, number>> {
+export async function benchVpc(options: { quick?: boolean } = {}): Promise<Record<string, number>> {
   // --quick: a tenth of the samples, so the whole quick bench stays under a minute.
   const scale = options.quick ? 0.1 : 1;
   const coldSamples = Math.ceil(COLD * scale);
