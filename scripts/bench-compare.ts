@@ -27,6 +27,11 @@ function change(a: number | undefined, b: number | undefined): string {
   return `${percent >= 0 ? "+" : ""}${percent.toFixed(1)}%`;
 }
 
+function verdicts(a: Figure | undefined, b: Figure | undefined): string {
+  const [va, vb] = [a && verdict(a), b && verdict(b)];
+  return va === undefined && vb === undefined ? "" : `${va ?? "–"} → ${vb ?? "–"}`;
+}
+
 const [fileA, fileB] = process.argv.slice(2).filter((arg) => arg !== "--");
 if (fileA === undefined || fileB === undefined) {
   console.error("usage: pnpm bench:compare <a.json> <b.json>");
@@ -47,7 +52,7 @@ const rows = keys.map((key) => {
     change(fa?.value, fb?.value),
     ra === undefined ? "" : show(ra, "×"),
     rb === undefined ? "" : show(rb, "×"),
-    `${(fa && verdict(fa)) ?? ""}${fb && verdict(fb) ? ` → ${verdict(fb)}` : ""}`,
+    verdicts(fa, fb),
   ];
 });
 const header = ["figure", "a", "b", "change", "ratio a", "ratio b", "target"];
