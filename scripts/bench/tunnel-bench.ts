@@ -114,14 +114,7 @@ export async function benchTunnel(options: { quick?: boolean } = {}): Promise<Fi
     // Minting as fast as possible is the point here, not the per-IP limit.
     rateLimits: { "burrow-quick-tunnel": { MINT_RATE_LIMIT: { limit: 1_000_000, period: 60 } } },
   });
-  const connector = await startConnector({
-    edge: edge.url,
-    origin: origin.url,
-    // BURROW_BENCH_NODE_OPTIONS="--cpu-prof --cpu-prof-dir=…" profiles the connector (README).
-    env: process.env.BURROW_BENCH_NODE_OPTIONS
-      ? { NODE_OPTIONS: process.env.BURROW_BENCH_NODE_OPTIONS }
-      : {},
-  });
+  const connector = await startConnector({ edge: edge.url, origin: origin.url });
   const edgePort = Number(edge.url.port);
   const direct = { name: "direct", port: Number(origin.url.port), host: origin.url.host };
   const tunnel = { name: "tunnel", port: edgePort, host: `${connector.hostname}:${edgePort}` };
