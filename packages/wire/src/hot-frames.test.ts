@@ -143,6 +143,20 @@ describe("hot-frame codec against the generated capnp-es codec", () => {
     expect(fastHits).toBeGreaterThan(MUTATIONS / 10);
   });
 
+  // ws hands the connector views into pooled Node Buffers: offsets must be the view's, and the
+  // payload must be a copy so the pool's next message cannot change a frame already decoded.
+  it("reads a hot frame from a view inside a larger buffer and copies its payload", () => {
+    const frame: Frame = { kind: "data", streamId: 3, bytes: new Uint8Array([7, 8, 9]) };
+    const encoded = encodeFrame(frame);
+    const pool = new Uint8Array(encoded.byteLength + 24).fill(0xee);
+    pool.set(encoded, 8);
+    const view = pool.subarray(8, 8 + encoded.byteLength);
+    const decoded = decodeHotFrame(view);
+    expect(decoded).toEqual(frame);
+    pool.fill(0);
+    expect(decoded).toEqual(frame);
+  });
+
   it("leaves a struct larger than today's schema to the generic decoder", () => {
     // A newer writer's Frame with one more data word: the root pointer says 3 data words.
     const frame: Frame = { kind: "windowUpdate", streamId: 9, bytes: 4096 };
