@@ -4,7 +4,8 @@ import { WebSocketServer } from "ws";
 
 /**
  * The origin both the direct and the tunnelled runs hit: /small (2 bytes), /bytes?n= (n bytes,
- * streamed), /upload (counts the body), and a WebSocket echo. Loopback only.
+ * streamed), /upload (counts the body), /echo (streams the body back), and a WebSocket echo.
+ * Loopback only.
  */
 export async function startBenchOrigin(): Promise<{ url: URL; close(): Promise<void> }> {
   const block = new Uint8Array(64 * 1024).fill(0x61);
@@ -37,6 +38,13 @@ export async function startBenchOrigin(): Promise<{ url: URL; close(): Promise<v
         response.writeHead(200, { "content-type": "text/plain" });
         response.end(String(received));
       });
+    } else if (url.pathname === "/echo") {
+      const length = request.headers["content-length"];
+      response.writeHead(200, {
+        "content-type": "application/octet-stream",
+        ...(length === undefined ? {} : { "content-length": length }),
+      });
+      request.pipe(response);
     } else {
       response.writeHead(404);
       response.end();

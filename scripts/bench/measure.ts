@@ -72,3 +72,41 @@ export async function rssGrowthDuring(pid: number, work: () => Promise<unknown>)
   }
   return peak - baseline;
 }
+
+/** Linux's clock ticks per second for /proc/<pid>/stat times (USER_HZ; 100 on every common arch). */
+const CLOCK_TICKS_PER_SECOND = 100;
+
+/** CPU seconds a process has used so far (user + system, all threads), from /proc/<pid>/stat. */
+export async function cpuSeconds(pid: number): Promise<number> {
+  const { readFile } = await import("node:fs/promises");
+  const stat = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => "");
+  // Fields after the command name (which may contain spaces) start at field 3; utime is 14.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return ticks / CLOCK_TICKS_PER_SECOND;
+}
+
+/** Total CPU seconds `pids` spent while `work` ran, and what `work` returned. */
+export async function cpuDuring<T>(
+  pids: readonly number[],
+  work: () => Promise<T>,
+): Promise<{ cpuSeconds: number; result: T }> {
+  const total = async () => (await Promise.all(pids.map(cpuSeconds))).reduce((a, b) => a + b, 0);
+  const before = await total();
+  const result = await work();
+  return { cpuSeconds: (await total()) - before, result };
+}
+
+/** Child processes of this process whose command line names workerd (Miniflare's runtime). */
+export async function workerdPids(): Promise<number[]> {
+  const { readdir, readFile } = await import("node:fs/promises");
+  const pids: number[] = [];
+  for (const entry of await readdir("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    const cmdline = await readFile(`/proc/${entry}/cmdline`, "utf8").catch(() => "");
+    const stat = await readFile(`/proc/${entry}/stat`, "utf8").catch(() => "");
+    const parent = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+    if (cmdline.includes("workerd") && parent === process.pid) pids.push(Number(entry));
+  }
+  return pids;
+}

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { decodeFrame, encodeFrame } from "./codec";
 import type { DecodeFailure, DecodeResult, FrameKind } from "./frame";
+import { prng } from "./prng";
 import { sampleFrames } from "./sample-frames";
 
 const ITERATIONS = 10_000;
@@ -10,17 +11,6 @@ const SEED = Number(
   (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env
     ?.WIRE_FUZZ_SEED ?? 0x5eed_b0a7,
 );
-
-/** mulberry32: tiny, fast and good enough to make fuzz cases reproducible from one number. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const KINDS: ReadonlySet<FrameKind> = new Set(sampleFrames.map((f) => f.kind));
 const FAILURES: ReadonlySet<DecodeFailure> = new Set<DecodeFailure>([

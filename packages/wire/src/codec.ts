@@ -16,6 +16,7 @@ import type {
 } from "./frame";
 import { MAX_FRAME_BYTES } from "./frame";
 import * as gen from "./gen/frame";
+import { decodeHotFrame, encodeHotFrame, isHotKind } from "./hot-frames";
 import { checkMessage } from "./message-bounds";
 
 const WORD_BYTES = 8;
@@ -32,6 +33,18 @@ const MAX_UINT64 = 0xffff_ffff_ffff_ffffn;
  * frames larger than {@link MAX_FRAME_BYTES}.
  */
 export function encodeFrame(frame: Frame): Uint8Array {
+  return encode(frame, true);
+}
+
+/**
+ * {@link encodeFrame} through capnp-es's generated builders only, for tests that hold the
+ * hand-written hot-frame writer to the generated code's bytes. Not exported from index.ts.
+ */
+export function encodeFrameWithCapnp(frame: Frame): Uint8Array {
+  return encode(frame, false);
+}
+
+function encode(frame: Frame, hot: boolean): Uint8Array {
   const problem = findProblem(frame);
   if (problem !== undefined) {
     throw new RangeError(`cannot encode ${frame.kind} frame: ${problem}`);
@@ -42,6 +55,8 @@ export function encodeFrame(frame: Frame): Uint8Array {
       `${frame.kind} frame would be ${totalBytes} bytes; the limit is ${MAX_FRAME_BYTES}`,
     );
   }
+
+  if (hot && isHotKind(frame.kind)) return encodeHotFrame(frame, totalBytes - 2 * WORD_BYTES);
 
   // The message is built directly in the output buffer so the payload is copied exactly once.
   // capnp-es keeps a segment at offset 0 of its own buffer and would otherwise copy the whole
@@ -85,6 +100,25 @@ export function decodeFrame(
   bytes: Uint8Array | ArrayBuffer,
   options: DecodeOptions = {},
 ): DecodeResult {
+  return decode(bytes, options, true);
+}
+
+/**
+ * {@link decodeFrame} through capnp-es's generated readers only, for tests that hold the
+ * hand-written hot-frame reader to the generated code's results. Not exported from index.ts.
+ */
+export function decodeFrameWithCapnp(
+  bytes: Uint8Array | ArrayBuffer,
+  options: DecodeOptions = {},
+): DecodeResult {
+  return decode(bytes, options, false);
+}
+
+function decode(
+  bytes: Uint8Array | ArrayBuffer,
+  options: DecodeOptions,
+  hot: boolean,
+): DecodeResult {
   try {
     // A plain view: Node's Buffer is a Uint8Array whose slice() shares its (pooled) memory, so
     // slice().buffer would hand capnp-es the whole pool instead of this frame.
@@ -98,6 +132,12 @@ export function decodeFrame(
         "too_large",
         `frame is ${input.byteLength} bytes; the limit is ${maxFrameBytes}`,
       );
+    }
+    if (hot) {
+      // Canonical hot frames skip capnp-es; anything else, and any frame whose values the rules
+      // below refuse, takes the generic path so refusals keep one source and one message.
+      const frame = decodeHotFrame(input);
+      if (frame !== undefined && findProblem(frame) === undefined) return { ok: true, frame };
     }
     const checked = checkMessage(input);
     if (!checked.ok) return checked;

@@ -10,6 +10,8 @@ import { percentile, runLoad } from "../../../scripts/bench/measure";
 
 /** Cloudflare's published limit: 1,000 tunnels per account. */
 const TUNNELS = 1_000;
+/** `--quick`: enough tunnels to exercise every phase in seconds. */
+const QUICK_TUNNELS = 100;
 const LIST_SAMPLES = 200;
 const ROUTES = 500;
 const CONCURRENCY = 8;
@@ -18,7 +20,10 @@ const MAX_PHASE_MS = 60_000;
 const ADMIN_TOKEN = "bench-admin-token";
 
 /** Runs the named-tunnel API benchmarks on a fresh local edge; flat figures (per s, ms). */
-export async function benchNamedApi(): Promise<Record<string, number>> {
+export async function benchNamedApi(
+  options: { quick?: boolean } = {},
+): Promise<Record<string, number>> {
+  const tunnels = options.quick ? QUICK_TUNNELS : TUNNELS;
   const vars = workerVars("workers/api/wrangler.toml");
   const edge = await startLocalEdge({ port: 0, vars: { "burrow-api": { ADMIN_TOKEN } } });
   const base = new URL("client/v4/", edge.url);
@@ -37,14 +42,14 @@ export async function benchNamedApi(): Promise<Record<string, number>> {
   try {
     const ids: string[] = [];
     let created = 0;
-    const creates = await runLoad(TUNNELS, CONCURRENCY, MAX_PHASE_MS, async () => {
+    const creates = await runLoad(tunnels, CONCURRENCY, MAX_PHASE_MS, async () => {
       const n = created++;
       const { result } = await call("POST", tunnelsPath, { name: `bench-${n}` });
       ids.push((result as { id: string }).id);
     });
 
     const fullList = await runLoad(LIST_SAMPLES, 1, MAX_PHASE_MS, async () => {
-      await call("GET", `${tunnelsPath}?per_page=1000`);
+      await call("GET", `${tunnelsPath}?per_page=${tunnels}`);
     });
     const firstPage = await runLoad(LIST_SAMPLES, 1, MAX_PHASE_MS, async () => {
       await call("GET", tunnelsPath);
@@ -68,8 +73,8 @@ export async function benchNamedApi(): Promise<Record<string, number>> {
     return {
       tunnels: ids.length,
       creates_per_s: creates.completed / (creates.wallMs / 1000),
-      list_1000_p50_ms: percentile(fullList.latenciesMs, 50),
-      list_1000_p99_ms: percentile(fullList.latenciesMs, 99),
+      [`list_${tunnels}_p50_ms`]: percentile(fullList.latenciesMs, 50),
+      [`list_${tunnels}_p99_ms`]: percentile(fullList.latenciesMs, 99),
       list_page_p50_ms: percentile(firstPage.latenciesMs, 50),
       list_page_p99_ms: percentile(firstPage.latenciesMs, 99),
       route_dns_per_s: routes.completed / (routes.wallMs / 1000),

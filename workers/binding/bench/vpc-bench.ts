@@ -6,17 +6,22 @@
 import { percentile, runLoad } from "../../../scripts/bench/measure";
 import { EXAMPLE_SERVICE_ID, startVpcStack } from "../local/vpc-stack";
 
-const COLD_SAMPLES = 30;
-const WARM_REQUESTS = 400;
-const THROUGHPUT_REQUESTS = 2_000;
+const COLD = 30;
+const WARM = 400;
+const THROUGHPUT = 2_000;
 const CONCURRENCY = 32;
 const MAX_PHASE_MS = 20_000;
 
 /** Runs the VPC benchmarks on a local stack and returns flat figures (ms, req/s). */
-export async function benchVpc(): Promise<Record<string, number>> {
+export async function benchVpc(options: { quick?: boolean } = {}): Promise<Record<string, number>> {
+  // --quick: a tenth of the samples, so the whole quick bench stays under a minute.
+  const scale = options.quick ? 0.1 : 1;
+  const coldSamples = Math.ceil(COLD * scale);
+  const warmRequests = Math.ceil(WARM * scale);
+  const throughputRequests = Math.ceil(THROUGHPUT * scale);
   // TTL 0 is clamped to the cache's 5 s minimum; cold samples use a fresh name each time instead.
   const zone = Object.fromEntries(
-    Array.from({ length: COLD_SAMPLES }, (_, i) => [
+    Array.from({ length: coldSamples }, (_, i) => [
       `cold-${i}.internal.test`,
       { A: ["127.0.0.1"] },
     ]),
@@ -35,7 +40,7 @@ export async function benchVpc(): Promise<Record<string, number>> {
     await call("/direct/warmup");
 
     const cold: number[] = [];
-    for (let i = 0; i < COLD_SAMPLES; i++) {
+    for (let i = 0; i < coldSamples; i++) {
       const put = await stack.admin("PUT", `/${EXAMPLE_SERVICE_ID}`, {
         type: "http",
         name: "example-private-api",
@@ -54,15 +59,15 @@ export async function benchVpc(): Promise<Record<string, number>> {
     figures.cold_dns_p50_ms = percentile(cold, 50);
     figures.cold_dns_p99_ms = percentile(cold, 99);
 
-    const warm = await runLoad(WARM_REQUESTS, 1, MAX_PHASE_MS, () => call("/warm"));
-    const direct = await runLoad(WARM_REQUESTS, 1, MAX_PHASE_MS, () => call("/direct/warm"));
+    const warm = await runLoad(warmRequests, 1, MAX_PHASE_MS, () => call("/warm"));
+    const direct = await runLoad(warmRequests, 1, MAX_PHASE_MS, () => call("/direct/warm"));
     figures.warm_p50_ms = percentile(warm.latenciesMs, 50);
     figures.warm_p99_ms = percentile(warm.latenciesMs, 99);
     figures.direct_p50_ms = percentile(direct.latenciesMs, 50);
     figures.direct_p99_ms = percentile(direct.latenciesMs, 99);
 
-    const load = await runLoad(THROUGHPUT_REQUESTS, CONCURRENCY, MAX_PHASE_MS, () => call("/load"));
-    const directLoad = await runLoad(THROUGHPUT_REQUESTS, CONCURRENCY, MAX_PHASE_MS, () =>
+    const load = await runLoad(throughputRequests, CONCURRENCY, MAX_PHASE_MS, () => call("/load"));
+    const directLoad = await runLoad(throughputRequests, CONCURRENCY, MAX_PHASE_MS, () =>
       call("/direct/load"),
     );
     figures.throughput_rps = load.completed / (load.wallMs / 1000);

@@ -14,12 +14,17 @@ import { startLocalEdge } from "@burrow/local-edge";
  * tunnel's Durable Object is claimed and erased; `erase` resets its object, so the one workerd
  * process does not keep thousands of idle SQLite databases open (it hit SQLITE_NOMEM past ~3,600).
  */
-const TUNNELS = Number(process.env.REAP_BENCH_TUNNELS ?? 10_000);
+const TUNNEL_COUNT = Number(process.env.REAP_BENCH_TUNNELS ?? 10_000);
 /** `memory` keeps D1 and Durable Objects in memory, as the tests do; anything else, on disk. */
 const STORAGE = process.env.REAP_BENCH_STORAGE === "memory" ? "memory" : "disk";
 const FIVE_MINUTES_MS = 300_000;
+/** `pnpm bench -- --quick` seeds this many: enough to exercise the batches, seconds not minutes. */
+const QUICK_TUNNELS = 50;
 
-export async function benchReaper(): Promise<Record<string, number>> {
+export async function benchReaper(
+  options: { quick?: boolean } = {},
+): Promise<Record<string, number>> {
+  const tunnels = options.quick ? Math.min(QUICK_TUNNELS, TUNNEL_COUNT) : TUNNEL_COUNT;
   // On disk by default, as `pnpm dev` runs; REAP_BENCH_STORAGE=memory measures the tests' setup.
   const state = await mkdtemp(path.join(os.tmpdir(), "burrow-reap-bench-"));
   const edge = await startLocalEdge({
@@ -39,13 +44,13 @@ export async function benchReaper(): Promise<Record<string, number>> {
              deleted_at, conns_inactive_at)
            SELECT ${id}, 'bench', 'qt-' || i, 'quick', '00', ?2, NULL, ?2 FROM n`,
         )
-        .bind(TUNNELS, now - 2 * FIVE_MINUTES_MS),
+        .bind(tunnels, now - 2 * FIVE_MINUTES_MS),
       db
         .prepare(
           `${rows} INSERT INTO dns_records (hostname, tunnel_id, type, content, created_at)
            SELECT 'bench-' || i || '.localhost', ${id}, 'CNAME', 'x.cfargotunnel.com', ?2 FROM n`,
         )
-        .bind(TUNNELS, now - 2 * FIVE_MINUTES_MS),
+        .bind(tunnels, now - 2 * FIVE_MINUTES_MS),
     ]);
 
     const live = async () =>
@@ -62,14 +67,14 @@ export async function benchReaper(): Promise<Record<string, number>> {
     while ((await live()) > 0 && runs < 20) {
       await reaper.scheduled({ scheduledTime: new Date(now + runs * 60_000), cron: "* * * * *" });
       runs++;
-      if (runs === 1) firstRunReaped = TUNNELS - (await live());
+      if (runs === 1) firstRunReaped = tunnels - (await live());
     }
     const seconds = (performance.now() - started) / 1000;
     return {
-      [`reaper: stale tunnels (${STORAGE})`]: TUNNELS,
+      [`reaper: stale tunnels (${STORAGE})`]: tunnels,
       "reaper: runs": runs,
       "reaper: reaped in first run": firstRunReaped,
-      "reaper: tunnels reaped/s": Math.round(TUNNELS / seconds),
+      "reaper: tunnels reaped/s": Math.round(tunnels / seconds),
     };
   } finally {
     await edge.dispose();

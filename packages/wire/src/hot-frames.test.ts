@@ -1,0 +1,181 @@
+import { describe, expect, it } from "vitest";
+import { decodeFrame, decodeFrameWithCapnp, encodeFrame, encodeFrameWithCapnp } from "./codec";
+import type { CertVerification, Frame, Header } from "./frame";
+import { decodeHotFrame, isHotKind } from "./hot-frames";
+import { prng } from "./prng";
+import { sampleFrames } from "./sample-frames";
+
+const RANDOM_FRAMES = 2_000;
+const MUTATIONS = 10_000;
+const SEED = 0x4f7_f2a3e;
+
+const hotSamples = sampleFrames.filter((frame) => isHotKind(frame.kind));
+
+function hex(bytes: Uint8Array): string {
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** Random hot frames, including what samples miss: long and non-ASCII text, surrogates, BOMs. */
+function randomHotFrame(random: () => number): Frame {
+  const int = (max: number) => Math.floor(random() * (max + 1));
+  const bytes = (max: number) => {
+    const out = new Uint8Array(int(max));
+    for (let i = 0; i < out.length; i++) out[i] = int(255);
+    return out;
+  };
+  const pieces = [
+    "a",
+    "Z",
+    "-",
+    " ",
+    "é",
+    "日本",
+    "🦫",
+    "\u{feff}",
+    "\0",
+    "\ud800",
+    "%20",
+    "x".repeat(70),
+  ];
+  const text = (maxPieces: number) => {
+    let value = "";
+    for (let n = int(maxPieces); n > 0; n--) value += pieces[int(pieces.length - 1)];
+    return value;
+  };
+  const headers = (): Header[] => Array.from({ length: int(6) }, () => [text(4), text(6)] as const);
+  const streamId = random() < 0.1 ? 0xffff_ffff : int(1_000_000);
+  switch (int(5)) {
+    case 0:
+      return { kind: "data", streamId, bytes: bytes(300) };
+    case 1:
+      return { kind: "end", streamId };
+    case 2:
+      return { kind: "windowUpdate", streamId, bytes: 1 + int(0xffff_fffe) };
+    case 3:
+      return { kind: "webSocketMessage", streamId, text: random() < 0.5, bytes: bytes(40) };
+    case 4:
+      return {
+        kind: "responseHead",
+        streamId,
+        status: 100 + int(899),
+        statusText: text(2),
+        headers: headers(),
+        body: random() < 0.5 ? new Uint8Array(0) : bytes(64),
+        endStream: random() < 0.5,
+      };
+    default: {
+      const modes: CertVerification[] = ["full", "ca", "none"];
+      return {
+        kind: "requestHead",
+        streamId,
+        method: text(1),
+        url: text(8),
+        headers: headers(),
+        websocket: random() < 0.5,
+        hasBody: random() < 0.5,
+        target:
+          random() < 0.5
+            ? null
+            : {
+                address: text(2),
+                port: int(65535),
+                tls: random() < 0.5,
+                serverName: text(3),
+                certVerification: modes[int(2)]!,
+              },
+      };
+    }
+  }
+}
+
+describe("hot-frame codec against the generated capnp-es codec", () => {
+  it("encodes every hot sample to exactly the bytes capnp-es writes", () => {
+    expect(hotSamples.length).toBeGreaterThan(10);
+    for (const frame of hotSamples) {
+      expect(hex(encodeFrame(frame)), frame.kind).toBe(hex(encodeFrameWithCapnp(frame)));
+    }
+  });
+
+  it("reads every hot sample capnp-es wrote without falling back, and capnp-es reads its bytes", () => {
+    for (const frame of hotSamples) {
+      expect(decodeHotFrame(encodeFrameWithCapnp(frame)), frame.kind).toEqual(frame);
+      const generic = decodeFrameWithCapnp(encodeFrame(frame));
+      expect(generic.ok && generic.frame, frame.kind).toEqual(frame);
+    }
+  });
+
+  it("agrees with capnp-es both ways on 2,000 random hot frames", () => {
+    const random = prng(SEED);
+    for (let n = 0; n < RANDOM_FRAMES; n++) {
+      const frame = randomHotFrame(random);
+      const where = `seed ${SEED}, frame ${n} (${frame.kind})`;
+      const generated = encodeFrameWithCapnp(frame);
+      expect(hex(encodeFrame(frame)), where).toBe(hex(generated));
+      const expected = decodeFrameWithCapnp(generated);
+      if (!expected.ok) throw new Error(`${where}: capnp-es refused its own frame`);
+      // Text is compared as capnp-es decodes it (a lone surrogate becomes U+FFFD both ways).
+      expect(decodeHotFrame(generated), where).toStrictEqual(expected.frame);
+    }
+  });
+
+  it("decodes 10,000 mutated hot frames exactly as the generic decoder does", () => {
+    const random = prng(SEED + 1);
+    const corpus = [...hotSamples, ...Array.from({ length: 50 }, () => randomHotFrame(random))].map(
+      (frame) => encodeFrame(frame),
+    );
+    let fastHits = 0;
+    for (let n = 0; n < MUTATIONS; n++) {
+      const original = corpus[Math.floor(random() * corpus.length)]!;
+      const bytes = original.slice();
+      // Mostly flips in the pointer and data words, where a wrong offset would show.
+      const flips = 1 + Math.floor(random() * 4);
+      for (let f = 0; f < flips; f++) {
+        const limit = random() < 0.8 ? Math.min(bytes.length, 96) : bytes.length;
+        const bit = Math.floor(random() * limit * 8);
+        bytes[bit >> 3]! ^= 1 << (bit & 7);
+      }
+      const where = `seed ${SEED + 1}, mutation ${n}`;
+      const generic = decodeFrameWithCapnp(bytes);
+      expect(decodeFrame(bytes), where).toStrictEqual(generic);
+      if (decodeHotFrame(bytes) !== undefined) fastHits++;
+    }
+    // The comparison means something only if the fast path took part in many cases.
+    expect(fastHits).toBeGreaterThan(MUTATIONS / 10);
+  });
+
+  // ws hands the connector views into pooled Node Buffers: offsets must be the view's, and the
+  // payload must be a copy so the pool's next message cannot change a frame already decoded.
+  it("reads a hot frame from a view inside a larger buffer and copies its payload", () => {
+    const frame: Frame = { kind: "data", streamId: 3, bytes: new Uint8Array([7, 8, 9]) };
+    const encoded = encodeFrame(frame);
+    const pool = new Uint8Array(encoded.byteLength + 24).fill(0xee);
+    pool.set(encoded, 8);
+    const view = pool.subarray(8, 8 + encoded.byteLength);
+    const decoded = decodeHotFrame(view);
+    expect(decoded).toEqual(frame);
+    pool.fill(0);
+    expect(decoded).toEqual(frame);
+  });
+
+  it("leaves a struct larger than today's schema to the generic decoder", () => {
+    // A newer writer's Frame with one more data word: the root pointer says 3 data words.
+    const frame: Frame = { kind: "windowUpdate", streamId: 9, bytes: 4096 };
+    const today = encodeFrameWithCapnp(frame);
+    const newer = new Uint8Array(today.byteLength + 8);
+    const view = new DataView(newer.buffer);
+    view.setUint32(4, (newer.byteLength - 8) / 8, true);
+    view.setUint32(8, 0, true);
+    view.setUint16(12, 3, true); // data words
+    view.setUint16(14, 1, true); // pointers
+    newer.set(today.subarray(16, 32), 16); // the two data words; the third stays zero
+    expect(decodeHotFrame(newer)).toBeUndefined();
+    expect(decodeFrame(newer)).toEqual({ ok: true, frame });
+  });
+
+  it("refuses a zero window update through the generic path, with its message", () => {
+    const bytes = encodeFrameWithCapnp({ kind: "windowUpdate", streamId: 1, bytes: 1 });
+    new DataView(bytes.buffer).setUint32(24, 0, true);
+    expect(decodeFrame(bytes)).toStrictEqual(decodeFrameWithCapnp(bytes));
+    expect(decodeFrame(bytes)).toMatchObject({ ok: false, reason: "malformed" });
+  });
+});
