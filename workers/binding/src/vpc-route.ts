@@ -1,5 +1,5 @@
-import type { VpcRoute } from "@burrow/edge/vpc-route";
 import type { VpcService } from "@burrow/registry";
+import type { VpcRoute } from "@burrow/tunnel-contract";
 import type { CertVerification } from "@burrow/wire";
 import { DEFAULT_HTTP_PORT, DEFAULT_HTTPS_PORT } from "./service-config";
 

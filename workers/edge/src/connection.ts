@@ -1,23 +1,4 @@
-/**
- * What the Tunnel DO remembers about one connector WebSocket. It lives in the socket's attachment
- * (≤ 16 KiB) so it survives hibernation, which wipes everything in memory.
- */
-export interface ConnectionRecord {
-  tunnelId: string;
-  connectionId: string;
-  connectorId: string;
-  version: string;
-  arch: string;
-  connIndex: number;
-  originIp: string;
-  colo: string;
-  openedAt: number;
-  features: string[];
-  /** Set once the connector said `hello`; only registered connections carry visitor traffic. */
-  registered: boolean;
-  /** Set by a `goAway` from the connector: finish what runs, start nothing new here. */
-  draining: boolean;
-}
+import type { ConnectionRecord } from "@burrow/tunnel-contract";
 
 /** The tag every connector socket is accepted with, so `getWebSockets(tag)` finds only them. */
 export const CONNECTOR_TAG = "connector";

@@ -1,11 +1,18 @@
 import { DurableObject } from "cloudflare:workers";
 import { markConnected, markDisconnected } from "@burrow/registry";
+import {
+  type ConnectionRecord,
+  type ConnectorSnapshot,
+  type DnsCacheStats,
+  ERASED_ABORT_REASON,
+  type TunnelRpc,
+  type VpcRoute,
+} from "@burrow/tunnel-contract";
 import { decodeFrame, encodeFrame, type Frame, ResetCode } from "@burrow/wire";
 import { clientKey, SlotPool } from "./admission";
 import {
   CONNECT_HEADERS,
   CONNECTOR_TAG,
-  type ConnectionRecord,
   connectionOf,
   EDGE_FEATURES,
   EDGE_FEATURES_HEADER,
@@ -15,13 +22,8 @@ import {
   HEARTBEAT_STALE_MS,
   WEBSOCKET_WINDOW_FEATURE,
 } from "./connection";
-import {
-  type ConnectorSnapshot,
-  forgetDrops,
-  recentDrops,
-  rememberDropped,
-} from "./connection-history";
-import { DnsCache, type DnsCacheStats } from "./dns-cache";
+import { forgetDrops, recentDrops, rememberDropped } from "./connection-history";
+import { DnsCache } from "./dns-cache";
 import { publicError } from "./error-page";
 import { contentLengthOf, headersForOrigin, headersForVisitor } from "./forwarded-headers";
 import {
@@ -30,13 +32,7 @@ import {
   type StreamDeadlines,
   StreamFailure,
 } from "./public-stream";
-import {
-  fetchVpcService,
-  type TunnelStream,
-  VPC_FEATURE,
-  type VpcHost,
-  type VpcRoute,
-} from "./vpc-route";
+import { fetchVpcService, type TunnelStream, VPC_FEATURE, type VpcHost } from "./vpc-route";
 
 /** Header on DO-bound requests naming the operation; the edge strips it from visitors. */
 export const OPERATION_HEADER = "x-burrow-operation";
@@ -66,14 +62,12 @@ export const CLOSE_CODES = {
  */
 const REAPING_KEY = "reaping";
 const LAST_ACTIVE_AT_KEY = "lastActiveAt";
-/** The message `erase` rejects with once the storage is gone; workers/reaper/src/tunnel-stub.ts. */
-export const ERASED_ABORT_REASON = "burrow: tunnel erased";
 
 /**
  * One Durable Object per tunnel id. It holds the tunnel's connector WebSockets (hibernatable, so
  * an idle tunnel costs nothing) and carries visitor requests to them as frames.
  */
-export class Tunnel extends DurableObject<Env> {
+export class Tunnel extends DurableObject<Env> implements TunnelRpc {
   readonly #streams = new Map<number, TunnelStream>();
   // VPC DNS answers; in memory, so hibernation empties it (see dns-cache.ts).
   readonly #dns = new DnsCache();

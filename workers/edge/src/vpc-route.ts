@@ -1,11 +1,5 @@
-import {
-  type CertVerification,
-  type DnsRecordType,
-  encodeFrame,
-  type Frame,
-  type Header,
-  ResetCode,
-} from "@burrow/wire";
+import type { VpcRoute } from "@burrow/tunnel-contract";
+import { type DnsRecordType, encodeFrame, type Frame, type Header, ResetCode } from "@burrow/wire";
 import type { DnsCache, DnsLookup } from "./dns-cache";
 import {
   contentLengthOf,
@@ -17,22 +11,6 @@ import { PublicStream, type StreamDeadlines, StreamFailure } from "./public-stre
 
 /** The hello feature a connector announces when it was started with `--vpc`. */
 export const VPC_FEATURE = "vpc";
-
-/**
- * Where a VPC service request goes, decided by the binding Worker from the service's config and
- * never from the caller's URL: the connector dials `port` on the resolved address, nothing else.
- */
-export interface VpcRoute {
-  serviceId: string;
-  serviceName: string;
-  host: { hostname: string; resolverIps: string[] } | { addresses: string[] };
-  port: number;
-  tls: boolean;
-  /** Host header, TLS SNI and certificate name: the caller URL's hostname. */
-  serverName: string;
-  /** The service's `tls_settings.cert_verification_mode`: full, ca (chain only) or none. */
-  certVerification: CertVerification;
-}
 
 /** A stream the Tunnel DO tracks by id: a proxied request or a DNS question. */
 export interface TunnelStream {

@@ -9,6 +9,7 @@ import {
   setZoneRecordId,
   type TunnelKind,
 } from "@burrow/registry";
+import { tunnelStub } from "@burrow/tunnel-contract";
 import reaper from "../src/index";
 import { addZoneRecord } from "./fake-zone";
 
@@ -102,7 +103,7 @@ export async function backdateInactivity(tunnelId: string, at: number): Promise<
 
 /** What is left of a tunnel: its D1 row, DNS records, audit events and Durable Object storage. */
 export async function inspect(tunnelId: string) {
-  const stub = env.TUNNEL.getByName(tunnelId) as DurableObjectStub<Rpc.DurableObjectBranded>;
+  const stub = tunnelStub(env.TUNNEL, tunnelId);
   const storedKeys = await runInDurableObject(stub, (_instance, state) =>
     [...state.storage.kv.list()].map(([key]) => key),
   );
