@@ -1,4 +1,10 @@
-import { decodeFrame, encodeFrame, type Frame } from "@burrow/wire";
+import {
+  CONNECT_PATH,
+  connectRequestHeaders,
+  decodeFrame,
+  encodeFrame,
+  type Frame,
+} from "@burrow/wire";
 import WebSocket from "ws";
 import type { MintedTunnel } from "./edge";
 
@@ -18,20 +24,16 @@ export interface FakeConnector {
 
 /** Headers a real connector sends on `/connect`. */
 export function connectHeaders(tunnelId: string, secret: string): Record<string, string> {
-  return {
-    authorization: `Bearer ${secret}`,
-    "x-burrow-tunnel-id": tunnelId,
-    "x-burrow-connector-id": crypto.randomUUID(),
-    "x-burrow-conn-index": "0",
-    "x-burrow-version": "e2e",
-    "x-burrow-arch": "test",
-  };
+  return connectRequestHeaders(
+    { tunnelId, connectorId: crypto.randomUUID(), connIndex: 0, version: "e2e", arch: "test" },
+    secret,
+  );
 }
 
 /** Tries to attach with these headers; resolves with the refusal, or rejects if the edge accepted. */
 export function attemptConnect(edge: URL, headers: Record<string, string>): Promise<Refusal> {
   return new Promise((resolve, reject) => {
-    const socket = new WebSocket(new URL("/connect", edge).href.replace(/^http/, "ws"), {
+    const socket = new WebSocket(new URL(CONNECT_PATH, edge).href.replace(/^http/, "ws"), {
       headers,
     });
     socket.once("open", () => {
@@ -60,7 +62,7 @@ export async function attachFakeConnector(
   tunnel: MintedTunnel,
   options: { hello?: boolean } = {},
 ): Promise<FakeConnector> {
-  const socket = new WebSocket(new URL("/connect", edge).href.replace(/^http/, "ws"), {
+  const socket = new WebSocket(new URL(CONNECT_PATH, edge).href.replace(/^http/, "ws"), {
     headers: connectHeaders(tunnel.id, tunnel.secret),
     perMessageDeflate: false,
   });

@@ -1,4 +1,5 @@
 import { env } from "cloudflare:workers";
+import { FEATURES } from "@burrow/wire";
 import { afterEach, describe, expect, it } from "vitest";
 import { admin, createTestTunnel, FakeConnector, putService, ResetCode } from "./fake-connector";
 import { SERVICE_B } from "./fixtures";
@@ -12,7 +13,7 @@ afterEach(() => {
 async function serviceOnFakeTunnel(
   host: (tunnelId: string) => Record<string, unknown>,
   extra: Record<string, unknown> = {},
-  features = ["vpc"],
+  features: string[] = [FEATURES.vpc],
 ) {
   const tunnelId = await createTestTunnel();
   const connector = await FakeConnector.attach(tunnelId, features);

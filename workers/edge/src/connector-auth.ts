@@ -1,5 +1,6 @@
 import { ApiError } from "@burrow/cf-api";
 import { getTunnel, secretMatches, type Tunnel } from "@burrow/registry";
+import { HANDSHAKE_HEADERS } from "@burrow/wire";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -9,7 +10,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
  * caller cannot tell an unknown tunnel from a wrong secret.
  */
 export async function authenticateConnector(db: D1Database, request: Request): Promise<Tunnel> {
-  const tunnelId = (request.headers.get("x-burrow-tunnel-id") ?? "").toLowerCase();
+  const tunnelId = (request.headers.get(HANDSHAKE_HEADERS.tunnelId) ?? "").toLowerCase();
   const secret = decodeBearerSecret(request.headers.get("authorization"));
   const denied = new ApiError(401, "unauthorized", "unknown tunnel or wrong secret");
   if (!UUID.test(tunnelId)) throw denied;

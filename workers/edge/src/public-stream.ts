@@ -2,6 +2,7 @@ import {
   encodeFrame,
   type Frame,
   type FrameBody,
+  isSendableCloseCode,
   MAX_DATA_CHUNK_BYTES,
   MessageReceiveWindow,
   MessageSendWindow,
@@ -430,13 +431,9 @@ export class PublicStream {
 }
 
 function closeQuietly(socket: WebSocket | null, code: number, reason: string): void {
-  // 1005/1006 describe a missing close frame and may not be sent; 1011 says "went wrong".
-  const sendable =
-    code === 1000 ||
-    (code >= 3000 && code <= 4999) ||
-    (code >= 1001 && code <= 1014 && code !== 1005 && code !== 1006);
+  // A code that may not be sent (1005/1006 …) becomes 1011, "went wrong".
   try {
-    socket?.close(sendable ? code : 1011, reason.slice(0, 120));
+    socket?.close(isSendableCloseCode(code) ? code : 1011, reason.slice(0, 120));
   } catch {
     // Already closed.
   }

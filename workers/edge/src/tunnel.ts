@@ -5,23 +5,26 @@ import {
   type ConnectorSnapshot,
   type DnsCacheStats,
   ERASED_ABORT_REASON,
+  TUNNEL_FETCH_HEADERS,
   type TunnelRpc,
   type VpcRoute,
 } from "@burrow/tunnel-contract";
-import { decodeFrame, encodeFrame, type Frame, ResetCode } from "@burrow/wire";
-import { clientKey, SlotPool } from "./admission";
 import {
-  CONNECT_HEADERS,
-  CONNECTOR_TAG,
-  connectionOf,
+  CLOSE_CODES,
+  decodeFrame,
   EDGE_FEATURES,
-  EDGE_FEATURES_HEADER,
-  HEARTBEAT_FEATURE,
+  encodeFrame,
+  FEATURES,
+  type Frame,
+  formatFeatures,
+  HANDSHAKE_HEADERS,
   HEARTBEAT_PING,
   HEARTBEAT_PONG,
   HEARTBEAT_STALE_MS,
-  WEBSOCKET_WINDOW_FEATURE,
-} from "./connection";
+  ResetCode,
+} from "@burrow/wire";
+import { clientKey, SlotPool } from "./admission";
+import { CONNECTOR_TAG, connectionOf } from "./connection";
 import { forgetDrops, recentDrops, rememberDropped } from "./connection-history";
 import { DnsCache } from "./dns-cache";
 import { publicError } from "./error-page";
@@ -32,12 +35,7 @@ import {
   type StreamDeadlines,
   StreamFailure,
 } from "./public-stream";
-import { fetchVpcService, type TunnelStream, VPC_FEATURE, type VpcHost } from "./vpc-route";
-
-/** Header on DO-bound requests naming the operation; the edge strips it from visitors. */
-export const OPERATION_HEADER = "x-burrow-operation";
-/** Header carrying the visitor's IP to the DO, set by the edge from CF-Connecting-IP. */
-export const CLIENT_IP_HEADER = "x-burrow-client-ip";
+import { fetchVpcService, type TunnelStream, type VpcHost } from "./vpc-route";
 
 /** 25 replicas × 4 HA connections, Cloudflare's published per-tunnel maximum. */
 const MAX_CONNECTIONS_PER_TUNNEL = 100;
@@ -46,14 +44,6 @@ const NAMED_TUNNEL_MAX_IN_FLIGHT = 10_000;
 const NAMED_TUNNEL_MAX_WEBSOCKETS = 10_000;
 /** How often the watchdog looks at heartbeats and deadlines while streams are in flight. */
 const WATCHDOG_INTERVAL_MS = 1_000;
-
-/** WebSocket close codes the DO uses on connector sockets (4000–4999 are application codes). */
-export const CLOSE_CODES = {
-  malformedFrame: 1007,
-  protocolError: 1002,
-  heartbeatTimeout: 4408,
-  tunnelDeleted: 4410,
-} as const;
 
 /**
  * Storage keys of the reaping protocol (workers/reaper). `reaping` is set when the reaper claims an
@@ -92,12 +82,12 @@ export class Tunnel extends DurableObject<Env> implements TunnelRpc {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    // Answered by the runtime without waking the object (connection.ts, HEARTBEAT_PING).
+    // Answered by the runtime without waking the object (@burrow/wire handshake, HEARTBEAT_PING).
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(HEARTBEAT_PING, HEARTBEAT_PONG));
   }
 
   override async fetch(request: Request): Promise<Response> {
-    const operation = request.headers.get(OPERATION_HEADER);
+    const operation = request.headers.get(TUNNEL_FETCH_HEADERS.operation);
     if (operation === "connect") return this.#connect(request);
     if (operation === "forward") return this.#forward(request);
     return new Response("unknown tunnel operation", { status: 400 });
@@ -213,7 +203,7 @@ export class Tunnel extends DurableObject<Env> implements TunnelRpc {
       return Response.json({ error: "tunnel deleted" }, { status: 410 });
     }
     const header = (name: string) => request.headers.get(name) ?? "";
-    const tunnelId = header(CONNECT_HEADERS.tunnelId);
+    const tunnelId = header(HANDSHAKE_HEADERS.tunnelId);
     const live = this.#liveSockets();
     if (live.length >= MAX_CONNECTIONS_PER_TUNNEL) {
       return Response.json({ error: "too many connections for this tunnel" }, { status: 429 });
@@ -233,12 +223,12 @@ export class Tunnel extends DurableObject<Env> implements TunnelRpc {
       const record: ConnectionRecord = {
         tunnelId,
         connectionId: crypto.randomUUID(),
-        connectorId: header(CONNECT_HEADERS.connectorId),
-        version: header(CONNECT_HEADERS.version),
-        arch: header(CONNECT_HEADERS.arch),
-        connIndex: Number(header(CONNECT_HEADERS.connIndex)) || 0,
-        originIp: header(CONNECT_HEADERS.originIp),
-        colo: header(CONNECT_HEADERS.colo) || "local",
+        connectorId: header(HANDSHAKE_HEADERS.connectorId),
+        version: header(HANDSHAKE_HEADERS.version),
+        arch: header(HANDSHAKE_HEADERS.arch),
+        connIndex: Number(header(HANDSHAKE_HEADERS.connIndex)) || 0,
+        originIp: header(TUNNEL_FETCH_HEADERS.originIp),
+        colo: header(TUNNEL_FETCH_HEADERS.colo) || "local",
         openedAt: now,
         features: [],
         registered: false,
@@ -250,7 +240,7 @@ export class Tunnel extends DurableObject<Env> implements TunnelRpc {
       return new Response(null, {
         status: 101,
         webSocket: client,
-        headers: { [EDGE_FEATURES_HEADER]: EDGE_FEATURES.join(", ") },
+        headers: { [HANDSHAKE_HEADERS.edgeFeatures]: formatFeatures(EDGE_FEATURES) },
       });
     } finally {
       this.#connectsInFlight--;
@@ -261,7 +251,7 @@ export class Tunnel extends DurableObject<Env> implements TunnelRpc {
     if (this.#erased) return publicError("tunnel_deleted", request);
     if (this.#routableSockets().length === 0) return publicError("no_connector", request);
     const websocket = request.headers.get("upgrade")?.toLowerCase() === "websocket";
-    const clientIp = request.headers.get(CLIENT_IP_HEADER) ?? "";
+    const clientIp = request.headers.get(TUNNEL_FETCH_HEADERS.clientIp) ?? "";
     const release = this.#slots(request, websocket).admit(clientKey(clientIp));
     if (!release) return publicError("too_many_requests", request, { "retry-after": "1" });
     try {
@@ -274,7 +264,7 @@ export class Tunnel extends DurableObject<Env> implements TunnelRpc {
 
   /** The pool a request takes its slot from: WebSockets live long and are counted apart. */
   #slots(request: Request, websocket: boolean): SlotPool {
-    const quick = request.headers.get(CONNECT_HEADERS.tunnelKind) === "quick";
+    const quick = request.headers.get(TUNNEL_FETCH_HEADERS.tunnelKind) === "quick";
     if (websocket) {
       this.#webSocketSlots ??= new SlotPool(
         quick ? Number(this.env.QUICK_TUNNEL_MAX_WEBSOCKETS) : NAMED_TUNNEL_MAX_WEBSOCKETS,
@@ -359,7 +349,7 @@ export class Tunnel extends DurableObject<Env> implements TunnelRpc {
       }
       const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
       server.accept();
-      const windowed = connectionOf(stream.socket)?.features.includes(WEBSOCKET_WINDOW_FEATURE);
+      const windowed = connectionOf(stream.socket)?.features.includes(FEATURES.webSocketWindow);
       stream.attachVisitorSocket(server, windowed === true);
       const protocol = responseHeaders.get("sec-websocket-protocol");
       return new Response(null, {
@@ -432,7 +422,7 @@ export class Tunnel extends DurableObject<Env> implements TunnelRpc {
       pickSocket: () =>
         this.#pickSocket(
           this.#routableSockets().filter((socket) =>
-            connectionOf(socket)?.features.includes(VPC_FEATURE),
+            connectionOf(socket)?.features.includes(FEATURES.vpc),
           ),
         ),
       register: (create) => {
@@ -464,7 +454,7 @@ export class Tunnel extends DurableObject<Env> implements TunnelRpc {
   /** Whether a connector that sends heartbeats has missed them for HEARTBEAT_STALE_MS. */
   #frozen(socket: WebSocket, record: ConnectionRecord, now: number): boolean {
     // An older connector sends no text heartbeat; its liveness is judged by its own pings only.
-    if (!record.features.includes(HEARTBEAT_FEATURE)) return false;
+    if (!record.features.includes(FEATURES.heartbeat)) return false;
     const lastPingAt = this.ctx.getWebSocketAutoResponseTimestamp(socket)?.getTime() ?? 0;
     return now - Math.max(lastPingAt, record.openedAt) > HEARTBEAT_STALE_MS;
   }

@@ -9,9 +9,6 @@ import {
 } from "./forwarded-headers";
 import { PublicStream, type StreamDeadlines, StreamFailure } from "./public-stream";
 
-/** The hello feature a connector announces when it was started with `--vpc`. */
-export const VPC_FEATURE = "vpc";
-
 /** A stream the Tunnel DO tracks by id: a proxied request or a DNS question. */
 export interface TunnelStream {
   readonly socket: WebSocket;
@@ -24,7 +21,7 @@ export interface TunnelStream {
 /** What VPC routing needs from the Tunnel DO. */
 export interface VpcHost {
   readonly dns: DnsCache;
-  /** A live, non-draining connector socket that announced {@link VPC_FEATURE}, or null. */
+  /** A live, non-draining connector socket that announced FEATURES.vpc, or null. */
   pickSocket(): WebSocket | null;
   /** Allocates a stream id on `socket` and tracks the stream until `onDone`. */
   register<T extends TunnelStream>(create: (id: number, onDone: () => void) => T): T;

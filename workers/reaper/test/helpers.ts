@@ -10,6 +10,7 @@ import {
   type TunnelKind,
 } from "@burrow/registry";
 import { tunnelStub } from "@burrow/tunnel-contract";
+import { CONNECT_PATH, HANDSHAKE_HEADERS } from "@burrow/wire";
 import reaper from "../src/index";
 import { addZoneRecord } from "./fake-zone";
 
@@ -64,10 +65,10 @@ export async function runReaper(scheduledTime: number, vars: Partial<Env> = {}):
 
 /** Attaches a connector WebSocket through the edge's `/connect`, as `burrow tunnel` does. */
 export async function connect(tunnel: SeededTunnel): Promise<Response> {
-  return SELF.fetch("http://127.0.0.1/connect", {
+  return SELF.fetch(`http://127.0.0.1${CONNECT_PATH}`, {
     headers: {
       upgrade: "websocket",
-      "x-burrow-tunnel-id": tunnel.id,
+      [HANDSHAKE_HEADERS.tunnelId]: tunnel.id,
       authorization: `Bearer ${tunnel.secret}`,
     },
   });
