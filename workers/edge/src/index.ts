@@ -8,7 +8,7 @@ import { headersFit, INTERNAL_HEADER_PREFIX } from "./forwarded-headers";
 import { forgetRoute, routeFor } from "./hostname-routes";
 import { connectionNominated, isHost, requestHeadProblem } from "./request-head";
 
-export { Tunnel } from "./tunnel";
+export { Tunnel } from "./tunnel/tunnel";
 
 /**
  * The edge's own endpoints, on any host that is not a tunnel hostname (the zone apex,
