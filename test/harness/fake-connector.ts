@@ -1,4 +1,10 @@
-import { decodeFrame, encodeFrame, type Frame } from "@burrow/wire";
+import {
+  CONNECT_PATH,
+  connectRequestHeaders,
+  decodeFrame,
+  encodeFrame,
+  type Frame,
+} from "@burrow/wire";
 import WebSocket from "ws";
 import type { MintedTunnel } from "./edge";
 
@@ -18,20 +24,16 @@ export interface FakeConnector {
 
 /** Headers a real connector sends on `/connect`. */
 export function connectHeaders(tunnelId: string, secret: string): Record<string, string> {
-  return {
-    authorization: `Bearer ${secret}`,
-    "x-burrow-tunnel-id": tunnelId,
-    "x-burrow-connector-id": crypto.randomUUID(),
-    "x-burrow-conn-index": "0",
-    "x-burrow-version": "e2e",
-    "x-burrow-arch": "test",
-  };
+  return connectRequestHeaders(
+    { tunnelId, connectorId: crypto.randomUUID(), connIndex: 0, version: "e2e", arch: "test" },
+    secret,
+  );
 }
 
 /** Tries to attach with these headers; resolves with the refusal, or rejects if the edge accepted. */
 export function attemptConnect(edge: URL, headers: Record<string, string>): Promise<Refusal> {
   return new Promise((resolve, reject) => {
-    const socket = new WebSocket(new URL("/connect", edge).href.replace(/^http/, "ws"), {
+    const socket = new WebSocket(new URL(CONNECT_PATH, edge).href.replace(/^http/, "ws"), {
       headers,
     });
     socket.once("open", () => {
@@ -61,14 +63,15 @@ export async function attachFakeConnector(
   tunnel: Pick<MintedTunnel, "id" | "secret">,
   options: { hello?: boolean; connectorId?: string; connIndex?: number } = {},
 ): Promise<FakeConnector> {
-  const connectorId = options.connectorId ?? crypto.randomUUID();
-  const connIndex = options.connIndex ?? 0;
-  const socket = new WebSocket(new URL("/connect", edge).href.replace(/^http/, "ws"), {
-    headers: {
-      ...connectHeaders(tunnel.id, tunnel.secret),
-      "x-burrow-connector-id": connectorId,
-      "x-burrow-conn-index": String(connIndex),
-    },
+  const identity = {
+    tunnelId: tunnel.id,
+    connectorId: options.connectorId ?? crypto.randomUUID(),
+    connIndex: options.connIndex ?? 0,
+    version: "e2e",
+    arch: "test",
+  };
+  const socket = new WebSocket(new URL(CONNECT_PATH, edge).href.replace(/^http/, "ws"), {
+    headers: connectRequestHeaders(identity, tunnel.secret),
     perMessageDeflate: false,
   });
   const closed = new Promise<{ code: number; reason: string }>((resolve) => {
@@ -85,10 +88,10 @@ export async function attachFakeConnector(
       send({
         kind: "hello",
         streamId: 0,
-        connectorId,
-        version: "e2e",
-        arch: "test",
-        connIndex,
+        connectorId: identity.connectorId,
+        version: identity.version,
+        arch: identity.arch,
+        connIndex: identity.connIndex,
         features: [],
       });
     });

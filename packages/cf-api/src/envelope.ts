@@ -53,6 +53,16 @@ export class ApiError extends Error {
   }
 }
 
+/**
+ * The answer to a connector whose credentials were refused: an unknown tunnel and a wrong secret
+ * get the same 401; a deleted tunnel 410, which the connector takes as "stop retrying".
+ */
+export function connectorRefusal(reason: "denied" | "deleted"): ApiError {
+  return reason === "deleted"
+    ? new ApiError(410, "tunnel_deleted", "this tunnel was deleted; start a new one")
+    : new ApiError(401, "unauthorized", "unknown tunnel or wrong secret");
+}
+
 /** A successful envelope. */
 export function successBody<T>(result: T) {
   return { success: true as const, result, errors: [] as ApiErrorDetail[], messages: [] };

@@ -3,6 +3,7 @@ export {
   ApiError,
   type ApiErrorDetail,
   type ApiErrorName,
+  connectorRefusal,
   envelopeResponse,
   errorResponse,
   failureBody,

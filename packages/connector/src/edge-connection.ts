@@ -1,6 +1,21 @@
 import type http from "node:http";
 import type https from "node:https";
-import { decodeFrame, encodeFrame, type Frame, MAX_FRAME_BYTES, ResetCode } from "@burrow/wire";
+import {
+  CLOSE_CODES,
+  CONNECT_PATH,
+  connectRequestHeaders,
+  decodeFrame,
+  encodeFrame,
+  FEATURES,
+  type Frame,
+  HANDSHAKE_HEADERS,
+  HEARTBEAT_INTERVAL_MS,
+  HEARTBEAT_PING,
+  HEARTBEAT_PONG,
+  MAX_FRAME_BYTES,
+  parseFeatures,
+  ResetCode,
+} from "@burrow/wire";
 import WebSocket from "ws";
 import { ConnectorError } from "./connector-error";
 import type { ConnectorMetrics } from "./metrics";
@@ -10,20 +25,13 @@ import type { VpcOptions } from "./vpc/options";
 
 /** An edge without text heartbeats gets a binary ping this often; two silent ones mean it is dead. */
 const PING_INTERVAL_MS = 15_000;
-/**
- * The text heartbeat: answered by the Durable Object runtime without waking the object, so it is
- * cheap enough to send every 2 s, which lets the edge tell a frozen connector within ~5 s
- * (workers/edge/src/connection.ts, HEARTBEAT_STALE_MS).
+/*
+ * The text heartbeat (HEARTBEAT_PING every HEARTBEAT_INTERVAL_MS, @burrow/wire's handshake) is
+ * answered by the Durable Object runtime without waking the object, so it is cheap enough to send
+ * every 2 s, which lets the edge tell a frozen connector within ~5 s (HEARTBEAT_STALE_MS).
  */
-const HEARTBEAT_INTERVAL_MS = 2_000;
-const HEARTBEAT_PING = "burrow-ping";
-const HEARTBEAT_PONG = "burrow-pong";
 /** No pong for this long means the edge is gone (the runtime answers even a busy object). */
 const HEARTBEAT_TIMEOUT_MS = 30_000;
-/** What this connector can do, announced in `hello`; the edge names its own in a 101 header. */
-const HEARTBEAT_FEATURE = "heartbeat";
-const WEBSOCKET_WINDOW_FEATURE = "websocket-window";
-const EDGE_FEATURES_HEADER = "x-burrow-edge-features";
 /** How long the edge may take to accept the WebSocket and answer `hello`. */
 const REGISTER_TIMEOUT_MS = 15_000;
 
@@ -92,17 +100,13 @@ export class EdgeConnection {
   /** Opens and registers; rejects with a {@link ConnectorError} saying whether to retry. */
   open(): Promise<Registration> {
     const { edge, tunnelId, secret, connectorId, connIndex, version } = this.#options;
-    const url = new URL("/connect", edge);
+    const url = new URL(CONNECT_PATH, edge);
     url.protocol = edge.protocol === "https:" ? "wss:" : "ws:";
     const socket = new WebSocket(url, {
-      headers: {
-        authorization: `Bearer ${secret}`,
-        "x-burrow-tunnel-id": tunnelId,
-        "x-burrow-connector-id": connectorId,
-        "x-burrow-conn-index": String(connIndex),
-        "x-burrow-version": version,
-        "x-burrow-arch": `${process.platform}_${process.arch}`,
-      },
+      headers: connectRequestHeaders(
+        { tunnelId, connectorId, connIndex, version, arch: `${process.platform}_${process.arch}` },
+        secret,
+      ),
       maxPayload: MAX_FRAME_BYTES,
       perMessageDeflate: false,
       handshakeTimeout: REGISTER_TIMEOUT_MS,
@@ -139,9 +143,8 @@ export class EdgeConnection {
         reject(retryable("could not connect to the edge", error.message));
       });
       socket.on("upgrade", (response) => {
-        const header = response.headers[EDGE_FEATURES_HEADER];
-        const list = Array.isArray(header) ? header.join(",") : (header ?? "");
-        this.#edgeFeatures = new Set(list.split(",").map((feature) => feature.trim()));
+        const header = response.headers[HANDSHAKE_HEADERS.edgeFeatures];
+        this.#edgeFeatures = parseFeatures(Array.isArray(header) ? header.join(",") : header);
       });
       socket.on("open", () => {
         this.#send({
@@ -151,10 +154,11 @@ export class EdgeConnection {
           version,
           arch: `${process.platform}_${process.arch}`,
           connIndex,
+          // What this connector can do; the edge named its own in the 101's header.
           features: [
-            HEARTBEAT_FEATURE,
-            WEBSOCKET_WINDOW_FEATURE,
-            ...(this.#options.vpc ? ["vpc"] : []),
+            FEATURES.heartbeat,
+            FEATURES.webSocketWindow,
+            ...(this.#options.vpc ? [FEATURES.vpc] : []),
           ],
         });
       });
@@ -167,7 +171,7 @@ export class EdgeConnection {
         const decoded = decodeFrame(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
         if (!decoded.ok) {
           this.#options.log(`malformed frame from the edge (${decoded.reason}); reconnecting`);
-          socket.close(1007, "malformed frame");
+          socket.close(CLOSE_CODES.malformedFrame, "malformed frame");
           return;
         }
         const frame = decoded.frame;
@@ -271,7 +275,7 @@ export class EdgeConnection {
       router: this.#options.router(),
       agent: this.#options.agent,
       vpc: this.#options.vpc ?? null,
-      webSocketWindow: this.#edgeFeatures.has(WEBSOCKET_WINDOW_FEATURE),
+      webSocketWindow: this.#edgeFeatures.has(FEATURES.webSocketWindow),
       send: (frame) => this.#send(frame),
       onDone: (streamId, failed) => {
         this.#streams.delete(streamId);
@@ -289,7 +293,7 @@ export class EdgeConnection {
 
   #protocolError(message: string): void {
     this.#options.log(`protocol error from the edge: ${message}; reconnecting`);
-    this.#socket?.close(1002, message);
+    this.#socket?.close(CLOSE_CODES.protocolError, message);
   }
 
   #send(frame: Frame): void {
@@ -299,7 +303,7 @@ export class EdgeConnection {
   }
 
   #startPings(): void {
-    if (this.#edgeFeatures.has(HEARTBEAT_FEATURE)) {
+    if (this.#edgeFeatures.has(FEATURES.heartbeat)) {
       this.#lastPongAt = Date.now();
       const beat = () => {
         if (Date.now() - this.#lastPongAt > HEARTBEAT_TIMEOUT_MS) {

@@ -4,6 +4,7 @@ import {
   type Frame,
   type FrameBody,
   type Header,
+  isSendableCloseCode,
   MAX_DATA_CHUNK_BYTES,
   MessageReceiveWindow,
   MessageSendWindow,
@@ -538,12 +539,8 @@ function pairs(raw: string[]): Header[] {
 }
 
 function closeQuietly(socket: WebSocket, code: number, reason: string): void {
-  const sendable =
-    code === 1000 ||
-    (code >= 3000 && code <= 4999) ||
-    (code >= 1001 && code <= 1014 && code !== 1005 && code !== 1006);
   try {
-    socket.close(sendable ? code : 1000, reason);
+    socket.close(isSendableCloseCode(code) ? code : 1000, reason);
   } catch {
     socket.terminate();
   }

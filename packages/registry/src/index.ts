@@ -17,6 +17,7 @@ export {
   listAudit,
 } from "./audit-log";
 export { chunk, MAX_BOUND_PARAMETERS } from "./batch";
+export { type ConnectorCheck, checkConnectorCredentials } from "./connector-credentials";
 export {
   addDnsRecord,
   type DnsRecord,

@@ -1,6 +1,6 @@
 /**
  * @burrow/wire: the frames a Tunnel Durable Object and a connector exchange, and their Cap'n Proto
- * encoding. Runs unchanged in workerd and Node.
+ * encoding, and the connector handshake around them. Runs unchanged in workerd and Node.
  */
 export type { DecodeOptions } from "./codec";
 export { decodeFrame, encodeFrame } from "./codec";
@@ -14,3 +14,19 @@ export {
   WINDOW_UPDATE_THRESHOLD_BYTES,
 } from "./flow-control";
 export * from "./frame";
+export {
+  CLOSE_CODES,
+  CONNECT_PATH,
+  type ConnectorIdentity,
+  connectRequestHeaders,
+  EDGE_FEATURES,
+  FEATURES,
+  formatFeatures,
+  HANDSHAKE_HEADERS,
+  HEARTBEAT_INTERVAL_MS,
+  HEARTBEAT_PING,
+  HEARTBEAT_PONG,
+  HEARTBEAT_STALE_MS,
+  isSendableCloseCode,
+  parseFeatures,
+} from "./handshake";

@@ -1,6 +1,6 @@
-import { successBody } from "@burrow/cf-api";
-import { authenticateConnector } from "@burrow/edge/connector-auth";
-import { getTunnelConfiguration } from "@burrow/registry";
+import { connectorRefusal, successBody } from "@burrow/cf-api";
+import { checkConnectorCredentials, getTunnelConfiguration } from "@burrow/registry";
+import { HANDSHAKE_HEADERS } from "@burrow/wire";
 import { Hono } from "hono";
 import type { ApiEnv } from "./auth";
 
@@ -14,7 +14,13 @@ import type { ApiEnv } from "./auth";
 export const connectorConfiguration = new Hono<ApiEnv>();
 
 connectorConfiguration.get("/", async (c) => {
-  const tunnel = await authenticateConnector(c.env.DB, c.req.raw);
+  const check = await checkConnectorCredentials(
+    c.env.DB,
+    c.req.header(HANDSHAKE_HEADERS.tunnelId) ?? null,
+    c.req.header("authorization") ?? null,
+  );
+  if (!check.ok) throw connectorRefusal(check.reason);
+  const tunnel = check.tunnel;
   const stored =
     tunnel.configSrc === "cloudflare" ? await getTunnelConfiguration(c.env.DB, tunnel.id) : null;
   return c.json(

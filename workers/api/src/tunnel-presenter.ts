@@ -1,6 +1,5 @@
-import type { ConnectionRecord } from "@burrow/edge/connection";
-import type { ConnectorSnapshot } from "@burrow/edge/connection-history";
 import type { Tunnel } from "@burrow/registry";
+import type { ConnectionRecord, ConnectorSnapshot } from "@burrow/tunnel-contract";
 
 /** Cloudflare's tunnel statuses; the rule is in README.md ("Status"). */
 export type TunnelStatus = "inactive" | "healthy" | "degraded" | "down";

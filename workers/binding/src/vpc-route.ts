@@ -1,10 +1,10 @@
-import type { VpcRoute } from "@burrow/edge/vpc-route";
 import {
   DEFAULT_HTTP_PORT,
   DEFAULT_HTTPS_PORT,
   type VpcService,
   type VpcServiceTls,
 } from "@burrow/registry";
+import type { VpcRoute } from "@burrow/tunnel-contract";
 import type { CertVerification } from "@burrow/wire";
 
 type CertVerificationMode = NonNullable<VpcServiceTls["cert_verification_mode"]>;

@@ -7,7 +7,17 @@ import {
   updateVpcService,
   type VpcServiceConfig,
 } from "@burrow/registry";
-import { decodeFrame, encodeFrame, type Frame, type FrameBody, ResetCode } from "@burrow/wire";
+import { TUNNEL_FETCH_HEADERS, type TunnelOperation, tunnelStub } from "@burrow/tunnel-contract";
+import {
+  CONNECT_PATH,
+  decodeFrame,
+  encodeFrame,
+  FEATURES,
+  type Frame,
+  type FrameBody,
+  HANDSHAKE_HEADERS,
+  ResetCode,
+} from "@burrow/wire";
 import { SERVICE_A } from "./fixtures";
 
 type RequestHead = Extract<Frame, { kind: "requestHead" }>;
@@ -43,15 +53,16 @@ export class FakeConnector {
   /** Connects to `tunnelId`'s DO, announcing `features`, and waits for `registered`. */
   static async attach(
     tunnelId: string,
-    features: string[] = ["vpc"],
+    features: string[] = [FEATURES.vpc],
     behaviour: FakeBehaviour = {},
   ): Promise<FakeConnector> {
-    const response = await env.TUNNEL.getByName(tunnelId).fetch("http://edge/connect", {
+    // Straight to the DO, as the edge does after checking the secret (workers/edge/src/index.ts).
+    const response = await tunnelStub(env.TUNNEL, tunnelId).fetch(`http://edge${CONNECT_PATH}`, {
       headers: {
         upgrade: "websocket",
-        "x-burrow-operation": "connect",
-        "x-burrow-tunnel-id": tunnelId,
-        "x-burrow-tunnel-kind": "quick",
+        [TUNNEL_FETCH_HEADERS.operation]: "connect" satisfies TunnelOperation,
+        [HANDSHAKE_HEADERS.tunnelId]: tunnelId,
+        [TUNNEL_FETCH_HEADERS.tunnelKind]: "quick",
       },
     });
     const socket = response.webSocket;

@@ -1,4 +1,5 @@
 import { env } from "cloudflare:workers";
+import { FEATURES } from "@burrow/wire";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   createTestTunnel,
@@ -18,7 +19,7 @@ afterEach(() => {
 async function serviceOnFakeTunnel(
   host: (tunnelId: string) => Record<string, unknown>,
   extra: Record<string, unknown> = {},
-  features = ["vpc"],
+  features: string[] = [FEATURES.vpc],
 ) {
   const tunnelId = await createTestTunnel();
   const connector = await FakeConnector.attach(tunnelId, features);

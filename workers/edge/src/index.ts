@@ -1,14 +1,14 @@
 import { ApiError, errorResponse, failureBody, successBody } from "@burrow/cf-api";
+import { TUNNEL_FETCH_HEADERS, type TunnelOperation } from "@burrow/tunnel-contract";
+import { CONNECT_PATH, HANDSHAKE_HEADERS } from "@burrow/wire";
 import { Hono } from "hono";
-import { CONNECT_HEADERS } from "./connection";
 import { authenticateConnector } from "./connector-auth";
 import { PUBLIC_ERRORS, publicError } from "./error-page";
 import { headersFit, INTERNAL_HEADER_PREFIX } from "./forwarded-headers";
 import { forgetRoute, routeFor } from "./hostname-routes";
 import { connectionNominated, isHost, requestHeadProblem } from "./request-head";
-import { CLIENT_IP_HEADER, OPERATION_HEADER } from "./tunnel";
 
-export { Tunnel } from "./tunnel";
+export { Tunnel } from "./tunnel/tunnel";
 
 /**
  * The edge's own endpoints, on any host that is not a tunnel hostname (the zone apex,
@@ -27,19 +27,19 @@ apex.all("/client/v4/*", (c) => c.env.API.fetch(c.req.raw));
 // The operator's dashboard: static assets of the API Worker, same origin as /client/v4.
 apex.all("/dashboard*", (c) => c.env.API.fetch(c.req.raw));
 
-apex.get("/connect", async (c) => {
+apex.get(CONNECT_PATH, async (c) => {
   if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
     throw new ApiError(426, "bad_request", "connect with a WebSocket upgrade");
   }
   const tunnel = await authenticateConnector(c.env.DB, c.req.raw);
   const headers = new Headers(c.req.raw.headers);
   headers.delete("authorization");
-  headers.set(OPERATION_HEADER, "connect");
-  headers.set(CONNECT_HEADERS.tunnelId, tunnel.id);
-  headers.set(CONNECT_HEADERS.tunnelKind, tunnel.kind);
-  headers.set(CONNECT_HEADERS.originIp, c.req.header("cf-connecting-ip") ?? "");
+  headers.set(TUNNEL_FETCH_HEADERS.operation, "connect" satisfies TunnelOperation);
+  headers.set(HANDSHAKE_HEADERS.tunnelId, tunnel.id);
+  headers.set(TUNNEL_FETCH_HEADERS.tunnelKind, tunnel.kind);
+  headers.set(TUNNEL_FETCH_HEADERS.originIp, c.req.header("cf-connecting-ip") ?? "");
   const colo = (c.req.raw.cf as { colo?: string } | undefined)?.colo;
-  if (colo) headers.set(CONNECT_HEADERS.colo, colo);
+  if (colo) headers.set(TUNNEL_FETCH_HEADERS.colo, colo);
   const stub = c.env.TUNNEL.getByName(tunnel.id);
   const answer = await stub.fetch(new Request(c.req.url, { headers }));
   if (answer.status === 410) throw new ApiError(410, "tunnel_deleted", "this tunnel was deleted");
@@ -89,10 +89,10 @@ async function forwardToTunnel(request: Request, env: Env, hostname: string): Pr
     if (nominated.has(name) && name !== "host" && name !== "upgrade") continue;
     headers.append(name, value);
   }
-  headers.set(OPERATION_HEADER, "forward");
-  headers.set(CONNECT_HEADERS.tunnelId, route.tunnelId);
-  headers.set(CONNECT_HEADERS.tunnelKind, route.kind);
-  headers.set(CLIENT_IP_HEADER, request.headers.get("cf-connecting-ip") ?? "");
+  headers.set(TUNNEL_FETCH_HEADERS.operation, "forward" satisfies TunnelOperation);
+  headers.set(HANDSHAKE_HEADERS.tunnelId, route.tunnelId);
+  headers.set(TUNNEL_FETCH_HEADERS.tunnelKind, route.kind);
+  headers.set(TUNNEL_FETCH_HEADERS.clientIp, request.headers.get("cf-connecting-ip") ?? "");
   const forwarded = new Request(request.url, {
     method: request.method,
     headers,

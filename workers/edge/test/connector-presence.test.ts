@@ -1,5 +1,6 @@
 import { env, exports } from "cloudflare:workers";
 import { createTunnel, getTunnel, hashSecret } from "@burrow/registry";
+import { HANDSHAKE_HEADERS } from "@burrow/wire";
 import { describe, expect, it } from "vitest";
 
 /** A quick tunnel written straight to D1, with the secret a connector would present. */
@@ -23,8 +24,8 @@ async function connect(tunnel: { id: string; secret: string }, secret = tunnel.s
     headers: {
       upgrade: "websocket",
       authorization: `Bearer ${secret}`,
-      "x-burrow-tunnel-id": tunnel.id,
-      "x-burrow-connector-id": "test",
+      [HANDSHAKE_HEADERS.tunnelId]: tunnel.id,
+      [HANDSHAKE_HEADERS.connectorId]: "test",
     },
   });
   response.webSocket?.accept();

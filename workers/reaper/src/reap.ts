@@ -7,11 +7,11 @@ import {
   reapTunnels,
   type Tunnel,
 } from "@burrow/registry";
+import { isErasedAbort, tunnelStub } from "@burrow/tunnel-contract";
 import { boundedMap } from "./bounded-map";
 import { purgeExpiredSecrets } from "./purge-secrets";
 import type { ReaperConfig } from "./reaper-config";
 import { SubrequestBudget } from "./subrequest-budget";
-import { isErasedAbort, reapableTunnel } from "./tunnel-stub";
 
 /** Durable Object calls in flight at once. */
 const DO_CONCURRENCY = 32;
@@ -145,9 +145,7 @@ async function reapPage(
   // 1. Claim each tunnel in its Durable Object.
   const claims = await boundedMap(page, DO_CONCURRENCY, async (tunnel) => {
     try {
-      return (await reapableTunnel(env.TUNNEL, tunnel.id).reap(inactiveBefore))
-        ? "claimed"
-        : "kept";
+      return (await tunnelStub(env.TUNNEL, tunnel.id).reap(inactiveBefore)) ? "claimed" : "kept";
     } catch (error) {
       // The claim may or may not have landed; either way the next run claims it again.
       console.error(`reaper: tunnel ${tunnel.id}: its Durable Object could not be claimed`, error);
@@ -229,7 +227,7 @@ async function reapPage(
   // 4. Erase the Durable Objects of deleted tunnels.
   await boundedMap([...reaped], DO_CONCURRENCY, async (id) => {
     try {
-      await reapableTunnel(env.TUNNEL, id).erase();
+      await tunnelStub(env.TUNNEL, id).erase();
     } catch (error) {
       if (isErasedAbort(error)) return;
       console.error(`reaper: tunnel ${id}: deleted, but erasing its Durable Object failed`, error);
@@ -241,7 +239,7 @@ async function reapPage(
 async function spareAll(env: Env, ids: string[]): Promise<void> {
   await boundedMap(ids, DO_CONCURRENCY, async (id) => {
     try {
-      await reapableTunnel(env.TUNNEL, id).spare();
+      await tunnelStub(env.TUNNEL, id).spare();
     } catch (error) {
       // The claim stays until the next run finishes the reap; connectors meanwhile get 410.
       console.error(`reaper: tunnel ${id}: calling off its claim failed`, error);

@@ -9,6 +9,8 @@ import {
   setZoneRecordId,
   type TunnelKind,
 } from "@burrow/registry";
+import { tunnelStub } from "@burrow/tunnel-contract";
+import { CONNECT_PATH, HANDSHAKE_HEADERS } from "@burrow/wire";
 import reaper from "../src/index";
 import { addZoneRecord } from "./fake-zone";
 
@@ -63,10 +65,10 @@ export async function runReaper(scheduledTime: number, vars: Partial<Env> = {}):
 
 /** Attaches a connector WebSocket through the edge's `/connect`, as `burrow tunnel` does. */
 export async function connect(tunnel: SeededTunnel): Promise<Response> {
-  return SELF.fetch("http://127.0.0.1/connect", {
+  return SELF.fetch(`http://127.0.0.1${CONNECT_PATH}`, {
     headers: {
       upgrade: "websocket",
-      "x-burrow-tunnel-id": tunnel.id,
+      [HANDSHAKE_HEADERS.tunnelId]: tunnel.id,
       authorization: `Bearer ${tunnel.secret}`,
     },
   });
@@ -102,7 +104,7 @@ export async function backdateInactivity(tunnelId: string, at: number): Promise<
 
 /** What is left of a tunnel: its D1 row, DNS records, audit events and Durable Object storage. */
 export async function inspect(tunnelId: string) {
-  const stub = env.TUNNEL.getByName(tunnelId) as DurableObjectStub<Rpc.DurableObjectBranded>;
+  const stub = tunnelStub(env.TUNNEL, tunnelId);
   const storedKeys = await runInDurableObject(stub, (_instance, state) =>
     [...state.storage.kv.list()].map(([key]) => key),
   );

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
+import { isErasedAbort, tunnelStub } from "@burrow/tunnel-contract";
 import { describe, expect, it } from "vitest";
-import { isErasedAbort, reapableTunnel } from "../src/tunnel-stub";
 import { fakeZoneVars, zoneState } from "./fake-zone";
 import {
   attach,
@@ -114,7 +114,7 @@ describe("erasing a Durable Object", () => {
   // SQLITE_NOMEM after ~3,600 of them; `erase` now resets its object (bench: 10,000 in one run).
   it("deletes the storage, then resets the object with the reason the reaper recognizes", async () => {
     const tunnel = await seedTunnel();
-    const stub = reapableTunnel(env.TUNNEL, tunnel.id);
+    const stub = tunnelStub(env.TUNNEL, tunnel.id);
     expect(await stub.reap(Date.now())).toBe(true);
 
     const erased = await stub.erase().then(

@@ -2,6 +2,7 @@ import {
   encodeFrame,
   type Frame,
   type FrameBody,
+  isSendableCloseCode,
   MAX_DATA_CHUNK_BYTES,
   MessageReceiveWindow,
   MessageSendWindow,
@@ -9,6 +10,8 @@ import {
   ResetCode,
   SendWindow,
 } from "@burrow/wire";
+import type { BodySink } from "./request-body";
+import { type StreamDeadlines, StreamFailure, type TunnelStream } from "./stream-failure";
 
 /** The origin's answer head, as the connector sent it. */
 export type ResponseHead = Extract<FrameBody, { kind: "responseHead" }>;
@@ -20,82 +23,12 @@ export type ResponseHead = Extract<FrameBody, { kind: "responseHead" }>;
  */
 export const WEBSOCKET_QUEUE_LIMIT_BYTES = 4 * 1024 * 1024;
 
-/** Deadlines the Tunnel DO's watchdog enforces on a stream (from the Worker's variables). */
-export interface StreamDeadlines {
-  /** From the request head to the response head (Cloudflare's proxy read timeout is 100 s). */
-  responseHeadMs: number;
-  /** A request stream with no frame either way for this long is reset. */
-  streamIdleMs: number;
-  /** A WebSocket with no message either way for this long is closed. */
-  webSocketIdleMs: number;
-}
-
-/** How long an upload may sit idle with coalesced bytes pending before they are sent anyway. */
-const UPLOAD_FLUSH_IDLE_MS = 2;
-
-/** Small reads gathered into one frame-sized piece. */
-class ChunkBuffer {
-  #chunks: Uint8Array[] = [];
-  bytes = 0;
-
-  push(chunk: Uint8Array): void {
-    this.#chunks.push(chunk);
-    this.bytes += chunk.byteLength;
-  }
-
-  /** Everything gathered, as one array (no copy when there is a single chunk). */
-  take(): Uint8Array {
-    const chunks = this.#chunks;
-    const joined = chunks.length === 1 ? chunks[0]! : new Uint8Array(this.bytes);
-    if (chunks.length > 1) {
-      let offset = 0;
-      for (const chunk of chunks) {
-        joined.set(chunk, offset);
-        offset += chunk.byteLength;
-      }
-    }
-    this.#chunks = [];
-    this.bytes = 0;
-    return joined;
-  }
-}
-
-/** `promise`'s value if it settles within `ms`, else null (the promise keeps running). */
-async function settledWithin<T>(promise: Promise<T>, ms: number): Promise<T | null> {
-  let timer: ReturnType<typeof setTimeout> | null = null;
-  const idle = new Promise<null>((resolve) => {
-    timer = setTimeout(() => resolve(null), ms);
-  });
-  try {
-    return await Promise.race([promise, idle]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** Why a stream ended badly; `beforeHead` failures become a 502 page, later ones abort the body. */
-export class StreamFailure extends Error {
-  readonly code: ResetCode;
-  constructor(code: ResetCode, message: string) {
-    super(message);
-    this.name = "StreamFailure";
-    this.code = code;
-  }
-}
-
-/** The stream's connection stopped answering heartbeats and was closed by the watchdog. */
-export class ConnectorUnresponsive extends StreamFailure {
-  constructor() {
-    super(ResetCode.goingAway, "the connector stopped answering");
-    this.name = "ConnectorUnresponsive";
-  }
-}
-
 /**
- * One visitor request carried over one connector WebSocket: its request body pump, the response
- * body queue and both flow-control windows. Bytes held here are bounded by the receive window.
+ * One HTTP exchange carried over one connector WebSocket, a visitor's or a VPC service call: the
+ * upload's window, the response body queue, and a visitor WebSocket relayed after a 101. Bytes
+ * held here are bounded by the receive window.
  */
-export class PublicStream {
+export class HttpStream implements TunnelStream, BodySink {
   readonly id: number;
   readonly socket: WebSocket;
   readonly head: Promise<ResponseHead>;
@@ -143,54 +76,19 @@ export class PublicStream {
     }
   }
 
-  /**
-   * Streams the visitor's body to the connector within the peer's window, then `end`. workerd
-   * hands request bodies over in ~4 KiB reads and every frame has a fixed cost, so reads are
-   * coalesced up to MAX_DATA_CHUNK_BYTES; whatever is pending goes out as soon as the visitor
-   * pauses for a moment, so a slowly streamed upload is not held back.
-   */
-  async pumpRequestBody(body: ReadableStream<Uint8Array>, maxBytes: number): Promise<void> {
-    const reader = body.getReader();
-    const pending = new ChunkBuffer();
-    let total = 0;
-    try {
-      let next = reader.read();
-      for (;;) {
-        let result =
-          pending.bytes > 0 ? await settledWithin(next, UPLOAD_FLUSH_IDLE_MS) : await next;
-        if (result === null) {
-          if (!(await this.#sendData(pending.take()))) return;
-          result = await next;
-        }
-        if (result.done) break;
-        next = reader.read();
-        total += result.value.byteLength;
-        if (total > maxBytes) {
-          this.reset(ResetCode.tooLarge, "request body too large");
-          return;
-        }
-        pending.push(result.value);
-        if (pending.bytes >= MAX_DATA_CHUNK_BYTES && !(await this.#sendData(pending.take())))
-          return;
-      }
-      if (pending.bytes > 0 && !(await this.#sendData(pending.take()))) return;
-      if (!this.#done) this.send({ kind: "end" });
-    } catch {
-      // The visitor went away mid-upload: tell the connector so the origin sees an aborted body.
-      this.reset(ResetCode.cancelled, "visitor aborted the request body");
-    } finally {
-      reader.releaseLock();
-    }
-  }
-
   /** Sends `bytes` as data frames within the window; false once the stream is gone. */
-  async #sendData(bytes: Uint8Array): Promise<boolean> {
+  async sendData(bytes: Uint8Array): Promise<boolean> {
     for (let offset = 0; offset < bytes.byteLength; offset += MAX_DATA_CHUNK_BYTES) {
       const chunk = bytes.subarray(offset, offset + MAX_DATA_CHUNK_BYTES);
       if (!(await this.#sendWindow.take(chunk.byteLength))) return false;
       if (!this.send({ kind: "data", bytes: chunk })) return false;
     }
     return true;
+  }
+
+  /** Ends the upload, unless the stream already finished. */
+  endData(): void {
+    if (!this.#done) this.send({ kind: "end" });
   }
 
   /**
@@ -429,14 +327,10 @@ export class PublicStream {
   }
 }
 
+/** Closes a visitor socket, with 1011 ("went wrong") for a code a close frame may not carry. */
 function closeQuietly(socket: WebSocket | null, code: number, reason: string): void {
-  // 1005/1006 describe a missing close frame and may not be sent; 1011 says "went wrong".
-  const sendable =
-    code === 1000 ||
-    (code >= 3000 && code <= 4999) ||
-    (code >= 1001 && code <= 1014 && code !== 1005 && code !== 1006);
   try {
-    socket?.close(sendable ? code : 1011, reason.slice(0, 120));
+    socket?.close(isSendableCloseCode(code) ? code : 1011, reason.slice(0, 120));
   } catch {
     // Already closed.
   }

@@ -63,3 +63,39 @@ export function clientKey(ip: string): string {
   const prefix = groups.slice(0, 4).map((group) => (Number.parseInt(group, 16) || 0).toString(16));
   return `${prefix.join(":")}::/64`;
 }
+
+/** Named tunnels are not capped by the DO beyond memory; this bounds a runaway caller. */
+const NAMED_TUNNEL_MAX_IN_FLIGHT = 10_000;
+const NAMED_TUNNEL_MAX_WEBSOCKETS = 10_000;
+
+/**
+ * The tunnel's two pools: requests, and WebSockets apart because they live long. Built on first
+ * use, because the caps depend on the tunnel's kind, which arrives with the request.
+ */
+export class Admission {
+  readonly #env: Env;
+  #requests: SlotPool | null = null;
+  #webSockets: SlotPool | null = null;
+
+  constructor(env: Env) {
+    this.#env = env;
+  }
+
+  /** A slot for `clientIp` in the pool of this request's kind, or null when it must wait. */
+  admit(clientIp: string, quick: boolean, websocket: boolean): (() => void) | null {
+    return this.#pool(quick, websocket).admit(clientKey(clientIp));
+  }
+
+  #pool(quick: boolean, websocket: boolean): SlotPool {
+    if (websocket) {
+      this.#webSockets ??= new SlotPool(
+        quick ? Number(this.#env.QUICK_TUNNEL_MAX_WEBSOCKETS) : NAMED_TUNNEL_MAX_WEBSOCKETS,
+      );
+      return this.#webSockets;
+    }
+    this.#requests ??= new SlotPool(
+      quick ? Number(this.#env.QUICK_TUNNEL_MAX_IN_FLIGHT) : NAMED_TUNNEL_MAX_IN_FLIGHT,
+    );
+    return this.#requests;
+  }
+}

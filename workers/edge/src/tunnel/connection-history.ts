@@ -1,4 +1,4 @@
-import type { ConnectionRecord } from "./connection";
+import type { ConnectionRecord, DroppedConnection } from "@burrow/tunnel-contract";
 
 /**
  * Cloudflare keeps a dropped connection listed with `is_pending_reconnect: true` for several
@@ -9,17 +9,6 @@ export const PENDING_RECONNECT_MS = 5 * 60_000;
 /** 25 connectors × 4 connections: one full set of drops; older ones fall off first. */
 const MAX_DROPPED = 100;
 const DROPPED_KEY = "droppedConnections";
-
-/** A connection that closed recently, as the management API lists it. */
-export interface DroppedConnection extends ConnectionRecord {
-  droppedAt: number;
-}
-
-/** What `Tunnel.connectors()` answers: live connections and recently dropped ones. */
-export interface ConnectorSnapshot {
-  live: ConnectionRecord[];
-  dropped: DroppedConnection[];
-}
 
 /** The drops still within {@link PENDING_RECONNECT_MS} of `now`, oldest first. */
 export function recentDrops(kv: SyncKvStorage, now: number): DroppedConnection[] {

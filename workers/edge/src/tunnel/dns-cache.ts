@@ -1,3 +1,4 @@
+import type { DnsCacheStats } from "@burrow/tunnel-contract";
 import type { DnsRecordType, DnsStatus } from "@burrow/wire";
 
 /** What the connector answered for one hostname and record type. */
@@ -30,15 +31,6 @@ export const MAX_ENTRIES = 10_000;
 
 /** The record types asked for every hostname, in the order their addresses are tried. */
 export const RECORD_TYPES: readonly DnsRecordType[] = ["A", "AAAA"];
-
-/** Cache counters, reported by the Tunnel DO's `vpcStats()`. */
-export interface DnsCacheStats {
-  hits: number;
-  misses: number;
-  /** Questions actually sent to a connector (misses minus deduplicated ones). */
-  questions: number;
-  entries: number;
-}
 
 /** Why a hostname has no address to connect to. */
 export class DnsFailure extends Error {

@@ -1,0 +1,140 @@
+/**
+ * @burrow/tunnel-contract: what the Tunnel Durable Object (workers/edge/src/tunnel/) offers the
+ * Workers that call it. `class Tunnel implements TunnelRpc`, and every caller reaches it through
+ * {@link tunnelStub}, so a method dropped or changed on either side fails the typecheck of both.
+ */
+import type { CertVerification } from "@burrow/wire";
+
+/**
+ * Where a VPC service request goes, decided by the binding Worker from the service's config and
+ * never from the caller's URL: the connector dials `port` on the resolved address, nothing else.
+ */
+export interface VpcRoute {
+  serviceId: string;
+  serviceName: string;
+  host: { hostname: string; resolverIps: string[] } | { addresses: string[] };
+  port: number;
+  tls: boolean;
+  /** Host header, TLS SNI and certificate name: the caller URL's hostname. */
+  serverName: string;
+  /** The service's `tls_settings.cert_verification_mode`: full, ca (chain only) or none. */
+  certVerification: CertVerification;
+}
+
+/** The Tunnel DO's VPC DNS cache counters, as `vpcStats()` reports them. */
+export interface DnsCacheStats {
+  hits: number;
+  misses: number;
+  /** Questions actually sent to a connector (misses minus deduplicated ones). */
+  questions: number;
+  entries: number;
+}
+
+/**
+ * What the Tunnel DO remembers about one connector WebSocket. It lives in the socket's attachment
+ * (≤ 16 KiB) so it survives hibernation, which wipes everything in memory.
+ */
+export interface ConnectionRecord {
+  tunnelId: string;
+  connectionId: string;
+  connectorId: string;
+  version: string;
+  arch: string;
+  connIndex: number;
+  originIp: string;
+  colo: string;
+  /** Milliseconds since the epoch. */
+  openedAt: number;
+  features: string[];
+  /** Set once the connector said `hello`; only registered connections carry visitor traffic. */
+  registered: boolean;
+  /** Set by a `goAway` from the connector: finish what runs, start nothing new here. */
+  draining: boolean;
+}
+
+/** A connection that closed recently, as the management API lists it. */
+export interface DroppedConnection extends ConnectionRecord {
+  /** Milliseconds since the epoch. */
+  droppedAt: number;
+}
+
+/** What `connectors()` answers: live connections and the recently dropped ones. */
+export interface ConnectorSnapshot {
+  live: ConnectionRecord[];
+  dropped: DroppedConnection[];
+}
+
+/** The RPC methods of the Tunnel Durable Object, one object per tunnel id. */
+export interface TunnelRpc extends Rpc.DurableObjectBranded {
+  /**
+   * Carries a VPC service request from the binding Worker to a connector started with `--vpc`.
+   * Throws, as Workers VPC does, when no connector, address or connection is available.
+   */
+  fetchService(request: Request, route: VpcRoute): Promise<Response>;
+  /** VPC DNS cache counters (hits, misses, questions asked), for metrics. */
+  vpcStats(): Promise<DnsCacheStats>;
+  /** The live connections, for operators and tests. */
+  connections(): Promise<ConnectionRecord[]>;
+  /** Live connections and those dropped within the last minutes, for the management API. */
+  connectors(): Promise<ConnectorSnapshot>;
+  /**
+   * Closes the live connections of one connector, or all when `connectorId` is undefined, and
+   * forgets their drops. `tunnelDeleted` closes with 4410 (wire's CLOSE_CODES.tunnelDeleted).
+   * Returns how many connections were closed.
+   */
+  disconnect(connectorId?: string, tunnelDeleted?: boolean): Promise<number>;
+  /**
+   * The reaper's claim on an idle tunnel: false, changing nothing, when a connector is attached,
+   * attaching, or was active at or after `inactiveBefore`; otherwise refuses new connections
+   * with 410 from now on and answers true (again true on a tunnel already claimed).
+   */
+  reap(inactiveBefore: number): Promise<boolean>;
+  /** Calls off a claim from `reap` (the zone record could not be deleted): connections resume. */
+  spare(): Promise<void>;
+  /**
+   * Deletes the object's storage after the registry deleted the tunnel, then resets the object
+   * so it stops holding memory: it succeeds by rejecting with ERASED_ABORT_REASON (isErasedAbort).
+   */
+  erase(): Promise<void>;
+}
+
+/** The message `erase` rejects with once the storage is gone. */
+export const ERASED_ABORT_REASON = "burrow: tunnel erased";
+
+/** True when `erase` rejected only because it reset its object after deleting the storage. */
+export function isErasedAbort(error: unknown): boolean {
+  return error instanceof Error && error.message.includes(ERASED_ABORT_REASON);
+}
+
+/**
+ * The Tunnel DO of `tunnelId`, typed by the contract. The other Workers bind the namespace with
+ * `script_name = "burrow-edge"`, which `wrangler types` can only type as a bare namespace (the
+ * class lives in another Worker); this is the one place that says what it holds.
+ */
+export function tunnelStub(
+  namespace: DurableObjectNamespace<TunnelRpc> | DurableObjectNamespace,
+  tunnelId: string,
+): DurableObjectStub<TunnelRpc> {
+  return (namespace as DurableObjectNamespace<TunnelRpc>).getByName(tunnelId);
+}
+
+/**
+ * The Tunnel DO's `fetch` hook serves two operations, named in {@link TUNNEL_FETCH_HEADERS}
+ * `operation`: a connector's WebSocket upgrade (`connect`) and a visitor request (`forward`).
+ */
+export type TunnelOperation = "connect" | "forward";
+
+/**
+ * Headers the edge Worker sets on requests to the DO's `fetch` (and strips from visitors, who
+ * must never steer the DO); the tunnel id travels in wire's HANDSHAKE_HEADERS.tunnelId.
+ */
+export const TUNNEL_FETCH_HEADERS = {
+  operation: "x-burrow-operation",
+  /** The tunnel's kind from the registry: `quick` tunnels get the tighter in-flight caps. */
+  tunnelKind: "x-burrow-tunnel-kind",
+  /** The visitor's IP (CF-Connecting-IP), which fair share keys on. */
+  clientIp: "x-burrow-client-ip",
+  /** The connector's IP and the edge's colo, recorded with the connection. */
+  originIp: "x-burrow-origin-ip",
+  colo: "x-burrow-colo",
+} as const;

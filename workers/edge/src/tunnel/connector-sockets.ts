@@ -1,0 +1,208 @@
+import type { ConnectionRecord } from "@burrow/tunnel-contract";
+import {
+  CLOSE_CODES,
+  decodeFrame,
+  EDGE_FEATURES,
+  encodeFrame,
+  FEATURES,
+  type Frame,
+  formatFeatures,
+  HANDSHAKE_HEADERS,
+  HEARTBEAT_PING,
+  HEARTBEAT_PONG,
+  HEARTBEAT_STALE_MS,
+} from "@burrow/wire";
+import type { StreamTable } from "./stream-table";
+
+/** The tag every connector socket is accepted with, so `getWebSockets(tag)` finds only them. */
+export const CONNECTOR_TAG = "connector";
+
+/** Where the edge's /connect found the connector (`TUNNEL_FETCH_HEADERS` originIp and colo). */
+export interface ConnectorOrigin {
+  tunnelId: string;
+  originIp: string;
+  colo: string;
+}
+
+/** Reads a socket's record; null for a socket accepted by an older build without one. */
+export function connectionOf(socket: WebSocket): ConnectionRecord | null {
+  try {
+    return (socket.deserializeAttachment() as ConnectionRecord | null) ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The connector WebSockets of one Tunnel DO, accepted with the Hibernation API: their attachment
+ * records, which of them may carry a new stream, the heartbeat, and connection-level frames.
+ */
+export class ConnectorSockets {
+  readonly #ctx: DurableObjectState;
+  #roundRobin = 0;
+
+  constructor(ctx: DurableObjectState) {
+    this.#ctx = ctx;
+    // Answered by the runtime without waking the object (@burrow/wire handshake, HEARTBEAT_PING).
+    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(HEARTBEAT_PING, HEARTBEAT_PONG));
+  }
+
+  /** Open connector sockets, registered or not. */
+  live(): WebSocket[] {
+    return this.#ctx
+      .getWebSockets(CONNECTOR_TAG)
+      .filter((socket) => socket.readyState === WebSocket.OPEN);
+  }
+
+  /** The records of the live sockets. */
+  records(): ConnectionRecord[] {
+    return this.live().flatMap((socket) => connectionOf(socket) ?? []);
+  }
+
+  /**
+   * Connections that may take a new stream: open, registered with `hello` (a socket that only
+   * authenticated knows nothing of the protocol yet), not draining, not frozen, and announcing
+   * `feature` when one is asked for.
+   */
+  routable(feature?: string): WebSocket[] {
+    const now = Date.now();
+    return this.live().filter((socket) => {
+      const record = connectionOf(socket);
+      if (record?.registered !== true || record.draining || this.#frozen(socket, record, now)) {
+        return false;
+      }
+      return feature === undefined || record.features.includes(feature);
+    });
+  }
+
+  /** The next routable socket in turn, skipping `tried`; null when none is left. */
+  pick(feature?: string, tried?: ReadonlySet<WebSocket>): WebSocket | null {
+    const sockets = this.routable(feature).filter((socket) => !tried?.has(socket));
+    return sockets.length === 0 ? null : sockets[this.#roundRobin++ % sockets.length]!;
+  }
+
+  /** Live sockets of connectors that announced `heartbeat` and have missed it too long. */
+  frozen(now: number): WebSocket[] {
+    return this.live().filter((socket) => {
+      const record = connectionOf(socket);
+      return record !== null && this.#frozen(socket, record, now);
+    });
+  }
+
+  /** Accepts the connector's WebSocket with its record and answers the 101 naming our features. */
+  accept(request: Request, origin: ConnectorOrigin, now: number): Response {
+    const header = (name: string) => request.headers.get(name) ?? "";
+    const record: ConnectionRecord = {
+      tunnelId: origin.tunnelId,
+      connectionId: crypto.randomUUID(),
+      connectorId: header(HANDSHAKE_HEADERS.connectorId),
+      version: header(HANDSHAKE_HEADERS.version),
+      arch: header(HANDSHAKE_HEADERS.arch),
+      connIndex: Number(header(HANDSHAKE_HEADERS.connIndex)) || 0,
+      originIp: origin.originIp,
+      colo: origin.colo || "local",
+      openedAt: now,
+      features: [],
+      registered: false,
+      draining: false,
+    };
+    const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
+    this.#ctx.acceptWebSocket(server, [CONNECTOR_TAG]);
+    server.serializeAttachment(record);
+    return new Response(null, {
+      status: 101,
+      webSocket: client,
+      headers: { [HANDSHAKE_HEADERS.edgeFeatures]: formatFeatures(EDGE_FEATURES) },
+    });
+  }
+
+  /**
+   * Handles one message from a connector: a frame for a stream goes to its stream, one for stream
+   * 0 is the connection's own. Anything malformed or out of protocol closes only this socket and
+   * fails the streams it carried.
+   */
+  receive(socket: WebSocket, message: ArrayBuffer | string, streams: StreamTable): void {
+    if (typeof message === "string") {
+      socket.close(CLOSE_CODES.protocolError, "frames are binary messages");
+      streams.failOn(socket, "connector sent a text message");
+      return;
+    }
+    const decoded = decodeFrame(message);
+    if (!decoded.ok) {
+      console.warn(
+        `tunnel: malformed frame from connector (${decoded.reason}): ${decoded.message}`,
+      );
+      socket.close(CLOSE_CODES.malformedFrame, `malformed frame: ${decoded.reason}`);
+      streams.failOn(socket, "connector sent a malformed frame");
+      return;
+    }
+    const frame = decoded.frame;
+    if (frame.streamId === 0) {
+      if (this.#onConnectionFrame(socket, frame)) return;
+      socket.close(CLOSE_CODES.protocolError, `unexpected ${frame.kind} on stream 0`);
+      streams.failOn(socket, "connector broke the protocol");
+      return;
+    }
+    const stream = streams.get(frame.streamId);
+    // A stream the DO already finished (reset crossing an in-flight frame) is not an error.
+    if (!stream) return;
+    if (stream.socket !== socket || !stream.receive(frame)) {
+      socket.close(
+        CLOSE_CODES.protocolError,
+        `unexpected ${frame.kind} on stream ${frame.streamId}`,
+      );
+      streams.failOn(socket, "connector broke the protocol");
+    }
+  }
+
+  /** Handles a stream-0 frame; false for one the protocol does not allow there. */
+  #onConnectionFrame(socket: WebSocket, frame: Frame): boolean {
+    switch (frame.kind) {
+      case "hello": {
+        const record = connectionOf(socket);
+        if (!record) return true;
+        record.features = frame.features.slice(0, 16);
+        record.registered = true;
+        socket.serializeAttachment(record);
+        send(socket, {
+          kind: "registered",
+          streamId: 0,
+          connectionId: record.connectionId,
+          location: record.colo,
+          hostname: "",
+        });
+        return true;
+      }
+      case "ping":
+        send(socket, { kind: "pong", streamId: 0, nonce: frame.nonce });
+        return true;
+      case "pong":
+        return true;
+      case "goAway": {
+        const record = connectionOf(socket);
+        if (!record) return true;
+        record.draining = true;
+        socket.serializeAttachment(record);
+        return true;
+      }
+      default:
+        return false;
+    }
+  }
+
+  /** Whether a connector that sends heartbeats has missed them for HEARTBEAT_STALE_MS. */
+  #frozen(socket: WebSocket, record: ConnectionRecord, now: number): boolean {
+    // An older connector sends no text heartbeat; its liveness is judged by its own pings only.
+    if (!record.features.includes(FEATURES.heartbeat)) return false;
+    const lastPingAt = this.#ctx.getWebSocketAutoResponseTimestamp(socket)?.getTime() ?? 0;
+    return now - Math.max(lastPingAt, record.openedAt) > HEARTBEAT_STALE_MS;
+  }
+}
+
+function send(socket: WebSocket, frame: Frame): void {
+  try {
+    socket.send(encodeFrame(frame));
+  } catch {
+    // The close handler cleans up.
+  }
+}

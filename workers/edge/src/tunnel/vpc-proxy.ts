@@ -1,0 +1,127 @@
+import type { VpcRoute } from "@burrow/tunnel-contract";
+import { FEATURES, type Header, ResetCode } from "@burrow/wire";
+import { HOP_BY_HOP, INTERNAL_HEADER_PREFIX } from "../forwarded-headers";
+import type { ConnectorSockets } from "./connector-sockets";
+import type { DnsCache } from "./dns-cache";
+import { askConnector, NoVpcConnector } from "./dns-exchange";
+import { type Attempt, streamHttp } from "./http-proxy";
+import { heldBody } from "./request-body";
+import { type StreamFailure, UnsupportedStatus } from "./stream-failure";
+import type { StreamTable } from "./stream-table";
+
+/** Same cap as public traffic: Burrow streams bodies with flow control. */
+const MAX_REQUEST_BODY_BYTES = 4 * 1024 ** 3;
+
+/** The parts of the Tunnel DO a VPC call goes through, top to bottom. */
+export interface VpcPath {
+  sockets: ConnectorSockets;
+  streams: StreamTable;
+  dns: DnsCache;
+  ctx: DurableObjectState;
+}
+
+/**
+ * Sends `request` to the service `route` names: resolves its hostname through the connector (with
+ * the DO's cache), then tries each address until one accepts the connection. Throws an Error with
+ * a clear message, as Workers VPC does, when there is no connector, no address or no connection;
+ * once the origin answers, its status passes through unchanged.
+ */
+export async function fetchVpcService(
+  request: Request,
+  route: VpcRoute,
+  path: VpcPath,
+): Promise<Response> {
+  const fail = (message: string) => new Error(`VPC service "${route.serviceName}": ${message}`);
+  if (request.headers.get("upgrade")?.toLowerCase() === "websocket") {
+    throw fail("WebSocket upgrades are not supported through VPC services");
+  }
+  if (!path.sockets.pick(FEATURES.vpc)) throw fail(new NoVpcConnector().message);
+
+  let addresses: string[];
+  if ("addresses" in route.host) {
+    addresses = route.host.addresses;
+  } else {
+    const { hostname, resolverIps } = route.host;
+    try {
+      addresses = await path.dns.resolve(hostname, resolverIps, (name, type) =>
+        askConnector(path.sockets, path.streams, name, type, resolverIps),
+      );
+    } catch (error) {
+      throw fail(error instanceof Error ? error.message : String(error));
+    }
+  }
+
+  const result = await streamHttp(
+    request,
+    {
+      headers: headersForService(request, route.serverName),
+      body: await heldBody(request.body),
+      websocket: false,
+      maxBodyBytes: MAX_REQUEST_BODY_BYTES,
+      attempts: addressAttempts(path.sockets, route, addresses),
+      // Only a failed connect is worth another address; anything later already reached the origin.
+      retryOn: ResetCode.originUnreachable,
+    },
+    path.streams,
+    path.ctx,
+  ).catch((error: unknown) => {
+    throw error instanceof NoVpcConnector ? fail(error.message) : error;
+  });
+  if (result.ok) return result.response;
+  if (result.failure instanceof UnsupportedStatus) throw fail(result.failure.message);
+  const where = "addresses" in route.host ? route.host.addresses.join(", ") : route.host.hostname;
+  throw fail(connectFailureMessage(result.failure, where, route.port));
+}
+
+/** One attempt per address, each on a VPC connector picked when it is tried. */
+function* addressAttempts(
+  sockets: ConnectorSockets,
+  route: VpcRoute,
+  addresses: string[],
+): Generator<Attempt> {
+  for (const address of addresses) {
+    const socket = sockets.pick(FEATURES.vpc);
+    if (!socket) throw new NoVpcConnector();
+    yield {
+      socket,
+      target: {
+        address,
+        port: route.port,
+        tls: route.tls,
+        serverName: route.serverName,
+        certVerification: route.certVerification,
+      },
+    };
+  }
+}
+
+function connectFailureMessage(failure: StreamFailure | null, where: string, port: number) {
+  const detail = failure?.message ?? "no address";
+  switch (failure?.code) {
+    case ResetCode.originUnreachable:
+      return `could not connect to ${where} on port ${port}: ${detail}`;
+    case ResetCode.originTimeout:
+      return `connection to ${where} on port ${port} timed out`;
+    case ResetCode.refused:
+      return `the connector refused to dial ${where} on port ${port}: ${detail}`;
+    case ResetCode.goingAway:
+      return `the connector went away during the request: ${detail}`;
+    default:
+      return `the request to ${where} on port ${port} failed: ${detail}`;
+  }
+}
+
+/**
+ * The caller's headers minus hop-by-hop and internal ones; Host is always the caller URL's
+ * hostname, whatever Host header the caller set, because the service decides where bytes go.
+ */
+function headersForService(request: Request, serverName: string): Header[] {
+  const out: Header[] = [["host", serverName]];
+  for (const [name, value] of request.headers) {
+    if (name === "host" || HOP_BY_HOP.has(name) || name.startsWith(INTERNAL_HEADER_PREFIX)) {
+      continue;
+    }
+    out.push([name, value]);
+  }
+  return out;
+}
