@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { type Connector, startConnector, stopConnector } from "@burrow/connector/testing";
+import { FEATURES } from "@burrow/wire";
 import { afterAll, describe, expect, it } from "vitest";
 import { mintQuickTunnel } from "./harness/edge";
 import { attachFakeConnector } from "./harness/fake-connector";
@@ -89,6 +90,44 @@ describe("a connection that authenticated but never said hello", () => {
       registered.socket.terminate();
     } finally {
       silent.socket.terminate();
+    }
+  });
+
+  // Regression: under load a busy connection's heartbeat waited behind its data frames and the
+  // watchdog closed it as frozen (1,000 × 502 / 1039 in load.test.ts and pnpm bench). Frames
+  // prove a connection alive as well as heartbeats do.
+  it("keeps a connection that streams frames but sends no heartbeat", async () => {
+    const tunnel = await mintQuickTunnel(stack.edge);
+    const chunks = 16;
+    const streaming = await attachFakeConnector(stack.edge.url, tunnel, {
+      features: [FEATURES.heartbeat],
+      onRequestHead: (head, send) => {
+        send({
+          kind: "responseHead",
+          streamId: head.streamId,
+          status: 200,
+          statusText: "OK",
+          headers: [["content-type", "text/plain"]],
+          body: new Uint8Array(0),
+          endStream: false,
+        });
+        // 16 chunks 500 ms apart: 8 s of frames, past the 5 s a silent connection is given.
+        let sent = 0;
+        const timer = setInterval(() => {
+          send({ kind: "data", streamId: head.streamId, bytes: new TextEncoder().encode("x") });
+          if (++sent === chunks) {
+            clearInterval(timer);
+            send({ kind: "end", streamId: head.streamId });
+          }
+        }, 500);
+      },
+    });
+    try {
+      const response = await visit({ port: stack.edge.port, hostname: tunnel.hostname, path: "/" });
+      expect(response.status).toBe(200);
+      expect(response.body.toString("utf8")).toBe("x".repeat(chunks));
+    } finally {
+      streaming.socket.terminate();
     }
   });
 });

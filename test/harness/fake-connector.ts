@@ -61,7 +61,18 @@ export function attemptConnect(edge: URL, headers: Record<string, string>): Prom
 export async function attachFakeConnector(
   edge: URL,
   tunnel: Pick<MintedTunnel, "id" | "secret">,
-  options: { hello?: boolean; connectorId?: string; connIndex?: number } = {},
+  options: {
+    hello?: boolean;
+    connectorId?: string;
+    connIndex?: number;
+    /** Features announced in `hello` (none by default, as an old connector). */
+    features?: string[];
+    /** Answers requests itself instead of the `200 fake:<path>` default. */
+    onRequestHead?: (
+      head: Extract<Frame, { kind: "requestHead" }>,
+      send: (frame: Frame) => void,
+    ) => void;
+  } = {},
 ): Promise<FakeConnector> {
   const identity = {
     tunnelId: tunnel.id,
@@ -92,7 +103,7 @@ export async function attachFakeConnector(
         version: identity.version,
         arch: identity.arch,
         connIndex: identity.connIndex,
-        features: [],
+        features: options.features ?? [],
       });
     });
     socket.on("message", (data: Buffer) => {
@@ -102,7 +113,9 @@ export async function attachFakeConnector(
       const frame = decoded.frame;
       if (frame.kind === "registered") resolve();
       if (frame.kind === "ping") send({ kind: "pong", streamId: 0, nonce: frame.nonce });
-      if (frame.kind === "requestHead") {
+      if (frame.kind === "requestHead" && options.onRequestHead) {
+        options.onRequestHead(frame, send);
+      } else if (frame.kind === "requestHead") {
         const path = new URL(frame.url).pathname;
         const body = new TextEncoder().encode(`fake:${path}`);
         send({

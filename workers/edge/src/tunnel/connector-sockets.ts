@@ -40,6 +40,13 @@ export function connectionOf(socket: WebSocket): ConnectionRecord | null {
 export class ConnectorSockets {
   readonly #ctx: DurableObjectState;
   #roundRobin = 0;
+  /**
+   * When each socket last delivered a frame. A connector busy streaming is alive even when its
+   * heartbeat waits behind megabytes of data frames in the socket (seen under load: a 5 s delay
+   * made a working connection look frozen). In memory only: hibernation needs an idle object,
+   * and after it the heartbeat timestamp alone decides.
+   */
+  readonly #lastFrameAt = new WeakMap<WebSocket, number>();
 
   constructor(ctx: DurableObjectState) {
     this.#ctx = ctx;
@@ -122,6 +129,7 @@ export class ConnectorSockets {
    * fails the streams it carried.
    */
   receive(socket: WebSocket, message: ArrayBuffer | string, streams: StreamTable): void {
+    this.#lastFrameAt.set(socket, Date.now());
     if (typeof message === "string") {
       socket.close(CLOSE_CODES.protocolError, "frames are binary messages");
       streams.failOn(socket, "connector sent a text message");
@@ -190,12 +198,16 @@ export class ConnectorSockets {
     }
   }
 
-  /** Whether a connector that sends heartbeats has missed them for HEARTBEAT_STALE_MS. */
+  /**
+   * Whether a connector that sends heartbeats has been silent for HEARTBEAT_STALE_MS: no heartbeat
+   * and no frame at all.
+   */
   #frozen(socket: WebSocket, record: ConnectionRecord, now: number): boolean {
     // An older connector sends no text heartbeat; its liveness is judged by its own pings only.
     if (!record.features.includes(FEATURES.heartbeat)) return false;
     const lastPingAt = this.#ctx.getWebSocketAutoResponseTimestamp(socket)?.getTime() ?? 0;
-    return now - Math.max(lastPingAt, record.openedAt) > HEARTBEAT_STALE_MS;
+    const lastHeardAt = Math.max(lastPingAt, this.#lastFrameAt.get(socket) ?? 0, record.openedAt);
+    return now - lastHeardAt > HEARTBEAT_STALE_MS;
   }
 }
 
