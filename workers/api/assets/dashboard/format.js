@@ -59,11 +59,13 @@ export function humanMessage(message) {
 /**
  * Shows an API error in a form: next to the input whose `data-field` the message names (the
  * input gets aria-invalid and aria-describedby), otherwise in the form's alert. Fields are
- * matched exactly, then by the longest `data-field` the named field starts with.
+ * matched exactly, then by the longest `data-field` the named field starts with; `inputFor` maps
+ * an API field name to a form's own (the message itself is shown as the API wrote it).
  * @param {HTMLElement} form
  * @param {unknown} error
+ * @param {(field: string) => string} [inputFor]
  */
-export function showFormError(form, error) {
+export function showFormError(form, error, inputFor = (field) => field) {
   clearFormErrors(form);
   const errors = /** @type {{ errors?: Array<{ message: string }> }} */ (error).errors;
   const messages = errors?.length
@@ -72,7 +74,7 @@ export function showFormError(form, error) {
   const alert = form.querySelector("[data-form-alert]");
   for (const message of messages) {
     const field = fieldOf(message);
-    const slot = field ? slotFor(form, field) : null;
+    const slot = field ? slotFor(form, inputFor(field)) : null;
     if (slot) {
       const input = form.querySelector(`[data-field="${CSS.escape(slot.dataset.errorFor ?? "")}"]`);
       replace(slot, humanMessage(message));

@@ -207,7 +207,7 @@ export function renderVpcServices(main) {
         drawForm();
         await load();
       } catch (error) {
-        showFormError(form, remapFields(error));
+        showFormError(form, error, inputForField);
       }
     });
     replace(formRoot, form);
@@ -229,19 +229,12 @@ function portValue(raw) {
 }
 
 /**
- * The API names nested fields (`host.resolver_network.tunnel_id`, `host.ipv4`); the form has one
- * input for each, so those names are mapped to it.
- * @param {any} error
+ * The API names nested fields (`host.resolver_network.tunnel_id`); the form has one Tunnel ID
+ * input for both host kinds. (`host.ipv4` and the like already land on the Host input by prefix.)
+ * @param {string} field
  */
-function remapFields(error) {
-  if (!Array.isArray(error?.errors)) return error;
-  const errors = error.errors.map((/** @type {{ code: number, message: string }} */ entry) => ({
-    ...entry,
-    message: entry.message
-      .replace(/(^|: )host\.(resolver_network|network)\.tunnel_id\b/, "$1tunnel_id")
-      .replace(/(^|: )host\.(hostname|ipv4|ipv6)\b/, "$1host"),
-  }));
-  return Object.assign(Object.create(Object.getPrototypeOf(error)), error, { errors });
+function inputForField(field) {
+  return /^host\.(resolver_network|network)\.tunnel_id$/.test(field) ? "tunnel_id" : field;
 }
 
 /** @param {any} host */
