@@ -61,7 +61,7 @@ export default defineConfig(async () => {
       })),
     ],
     test: {
-      globalSetup: ["./test/global-setup.ts"],
+      globalSetup: ["../../packages/cf-api/testing/zone-api-setup.ts"],
       setupFiles: [APPLY_MIGRATIONS_SETUP],
     },
   };

@@ -12,7 +12,7 @@ export default defineConfig(async () => {
         miniflare: {
           bindings: {
             ...registry,
-            // The fake zone API runs in Node (test/global-setup.ts) on 127.0.0.1.
+            // The fake zone API runs in Node (@burrow/cf-api/testing zone-api-setup.ts) on 127.0.0.1.
             CF_API_BASE: inject("fakeZoneApiBase"),
             CF_ZONE_ID: inject("fakeZoneId"),
             CF_API_TOKEN: inject("fakeZoneToken"),
@@ -21,7 +21,7 @@ export default defineConfig(async () => {
       })),
     ],
     test: {
-      globalSetup: ["./test/global-setup.ts"],
+      globalSetup: ["../../packages/cf-api/testing/zone-api-setup.ts"],
       setupFiles: [APPLY_MIGRATIONS_SETUP],
     },
   };

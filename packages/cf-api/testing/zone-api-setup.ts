@@ -1,5 +1,5 @@
-import { startFakeZoneApi } from "@burrow/cf-api/testing";
 import type { TestProject } from "vitest/node";
+import { startFakeZoneApi } from "./fake-zone-api";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -9,7 +9,10 @@ declare module "vitest" {
   }
 }
 
-/** Starts the fake Cloudflare zone API in Node for the whole run. */
+/**
+ * A vitest `globalSetup` file: starts the fake Cloudflare zone API in Node for the whole run and
+ * provides its address, zone id and token to a Workers pool's config (`inject("fakeZoneApiBase")`).
+ */
 export default async function setup(project: TestProject) {
   const api = await startFakeZoneApi();
   project.provide("fakeZoneApiBase", api.apiBase);
