@@ -14,3 +14,4 @@ export {
   WINDOW_UPDATE_THRESHOLD_BYTES,
 } from "./flow-control";
 export * from "./frame";
+export { PROTOCOL_VERSION } from "./protocol-version";
