@@ -9,7 +9,7 @@ import { spawn } from "node:child_process";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
-import { REPO_ROOT, startLocalEdge } from "@burrow/local-edge";
+import { defaultDevRegistryPath, REPO_ROOT, startLocalEdge } from "@burrow/local-edge";
 import { DEFAULT_REAP_CONTROL_PORT, startReaperCron } from "./reaper-cron";
 
 const { values } = parseArgs({
@@ -26,14 +26,20 @@ const { values } = parseArgs({
 
 const log = (message: string) => process.stderr.write(`[dev] ${message}\n`);
 const reapAfterSeconds = process.env.REAP_AFTER_SECONDS;
+// wrangler's dev registry: a Worker that `wrangler dev` runs in another project then binds to
+// burrow-binding (or any Burrow Worker) as to a deployed one. BURROW_DEV_REGISTRY=0 opts out.
+const devRegistryPath =
+  process.env.BURROW_DEV_REGISTRY === "0" ? undefined : defaultDevRegistryPath();
 const edge = await startLocalEdge({
   port: Number(values.port),
   // BURROW_STATE_DIR lets tests run a real `pnpm dev` without touching the checkout's state.
   persistTo: process.env.BURROW_STATE_DIR ?? path.join(REPO_ROOT, ".burrow/state"),
   vars: reapAfterSeconds ? { "burrow-reaper": { REAP_AFTER_SECONDS: reapAfterSeconds } } : {},
+  devRegistryPath,
   log,
 });
 log(`Workers running: ${edge.workers.join(", ")}`);
+if (devRegistryPath) log(`registered in wrangler's dev registry (${devRegistryPath})`);
 log(`edge on ${edge.url.href} — mint with: curl -X POST ${edge.url.href}tunnel`);
 const stopReaperCron = await startReaperCron(edge, {
   controlPort: Number(process.env.REAP_CONTROL_PORT ?? DEFAULT_REAP_CONTROL_PORT),
