@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { REPO_ROOT } from "@burrow/local-edge";
@@ -21,7 +21,13 @@ afterAll(stopAllCommands);
 function runPnpm(script: "dev" | "start") {
   return runCommand("pnpm", [script], {
     cwd: REPO_ROOT,
-    env: { PORT: "0", REAP_CONTROL_PORT: "0", BURROW_STATE_DIR: stateDir },
+    env: {
+      PORT: "0",
+      REAP_CONTROL_PORT: "0",
+      BURROW_STATE_DIR: stateDir,
+      // pnpm dev registers in wrangler's dev registry; a folder of the test's own, not the user's.
+      WRANGLER_REGISTRY_PATH: path.join(stateDir, "registry"),
+    },
   });
 }
 
@@ -31,11 +37,14 @@ describe("stopping pnpm dev and pnpm start", () => {
     const [, edgeUrl] = (await dev.waitFor(/\[dev\] ready: edge on (\S+)/)) as string[];
     expect((await fetch(new URL("/tunnel", edgeUrl), { method: "POST" })).status).toBe(200);
 
+    expect(readdirSync(path.join(stateDir, "registry"))).toContain("burrow-binding");
+
     dev.signalGroup("SIGINT");
     expect(await dev.exited).toEqual({ code: 0, signal: null });
     expect(dev.output()).not.toContain("ELIFECYCLE");
-    // The Workers are gone with it.
+    // The Workers are gone with it, and so are their dev registry entries.
     await expect(fetch(new URL("/", edgeUrl))).rejects.toThrow();
+    expect(readdirSync(path.join(stateDir, "registry"))).toEqual([]);
   });
 
   it("ends pnpm dev with exit 0 and stops the Workers when only pnpm gets SIGTERM", async () => {
