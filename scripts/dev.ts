@@ -12,7 +12,7 @@ import { spawn } from "node:child_process";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
-import { REPO_ROOT, startLocalEdge, workerVars } from "@burrow/local-edge";
+import { defaultDevRegistryPath, REPO_ROOT, startLocalEdge, workerVars } from "@burrow/local-edge";
 import { localAdminToken } from "./admin-token";
 import { DEFAULT_REAP_CONTROL_PORT, startReaperCron } from "./reaper-cron";
 
@@ -30,18 +30,25 @@ const { values } = parseArgs({
 
 const log = (message: string) => process.stderr.write(`[dev] ${message}\n`);
 const reapAfterSeconds = process.env.REAP_AFTER_SECONDS;
+// wrangler's dev registry: a Worker that `wrangler dev` runs in another project then binds to
+// burrow-binding (or any Burrow Worker) as to a deployed one. BURROW_DEV_REGISTRY=0 opts out.
+const devRegistryPath =
+  process.env.BURROW_DEV_REGISTRY === "0" ? undefined : defaultDevRegistryPath();
 const admin = await localAdminToken(path.join(REPO_ROOT, ".burrow"));
 const apiVars = workerVars("workers/api/wrangler.toml");
 const edge = await startLocalEdge({
   port: Number(values.port),
-  persistTo: path.join(REPO_ROOT, ".burrow/state"),
+  // BURROW_STATE_DIR lets tests run a real `pnpm dev` without touching the checkout's state.
+  persistTo: process.env.BURROW_STATE_DIR ?? path.join(REPO_ROOT, ".burrow/state"),
   vars: {
     "burrow-api": { ADMIN_TOKEN: admin.token },
     ...(reapAfterSeconds ? { "burrow-reaper": { REAP_AFTER_SECONDS: reapAfterSeconds } } : {}),
   },
+  devRegistryPath,
   log,
 });
 log(`Workers running: ${edge.workers.join(", ")}`);
+if (devRegistryPath) log(`registered in wrangler's dev registry (${devRegistryPath})`);
 log(`edge on ${edge.url.href} — mint with: curl -X POST ${edge.url.href}tunnel`);
 if (admin.source === "generated") log(`made an admin token, kept in ${admin.file} (mode 0600)`);
 log(
@@ -64,9 +71,12 @@ if (values.connector) {
     { stdio: ["inherit", "inherit", "pipe"] },
   );
   reportReadyWhenRegistered(connector);
-  connector.on("exit", (code) => {
-    log(`connector exited (${code})`);
-    void shutdown(code ?? 1);
+  connector.on("exit", (code, signal) => {
+    log(`connector exited (${signal ?? code})`);
+    // Ctrl-C reaches the connector too (one process group); it then exits 130 or by SIGINT, and
+    // that is the user stopping everything, not a failure.
+    const stoppedByUser = signal !== null || code === 130 || code === 143;
+    void shutdown(stoppedByUser ? 0 : (code ?? 1));
   });
 } else {
   log(`ready: edge on ${edge.url.href}`);
@@ -90,11 +100,26 @@ function reportReadyWhenRegistered(child: ReturnType<typeof spawn>): void {
   });
 }
 
+/** How long the connector gets to drain its streams before it is killed. */
+const CONNECTOR_STOP_TIMEOUT_MS = 10_000;
+
 let stopping = false;
+/**
+ * Stops the connector (waiting for it, so its last frames meet a live edge), the reaper's cron and
+ * the Workers, then exits. Idempotent: Ctrl-C signals every process of the group, so the SIGINT
+ * handler and the connector's exit both get here. Exiting 0 on SIGINT/SIGTERM (instead of dying by
+ * the signal) is what keeps pnpm from printing `ELIFECYCLE Command failed`.
+ */
 async function shutdown(code: number): Promise<void> {
   if (stopping) return;
   stopping = true;
-  connector?.kill("SIGTERM");
+  if (connector && connector.exitCode === null && connector.signalCode === null) {
+    const exited = new Promise((resolve) => connector?.once("exit", resolve));
+    connector.kill("SIGTERM");
+    const timer = setTimeout(() => connector?.kill("SIGKILL"), CONNECTOR_STOP_TIMEOUT_MS);
+    await exited;
+    clearTimeout(timer);
+  }
   await stopReaperCron();
   await edge.dispose();
   process.exit(code);

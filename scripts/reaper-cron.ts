@@ -65,7 +65,7 @@ export async function startReaperCron(
     server.listen(options.controlPort, "127.0.0.1", resolve);
   });
   options.log(
-    `reaper fires every minute; \`pnpm reap\` runs it now (http://127.0.0.1:${options.controlPort}/reap)`,
+    `reaper fires every minute; \`pnpm reap\` runs it now (http://127.0.0.1:${(server.address() as { port: number }).port}/reap)`,
   );
   return async () => {
     clearTimeout(timer);

@@ -1,6 +1,8 @@
 #!/usr/bin/env node
+import { PROTOCOL_VERSION } from "@burrow/wire";
 import { type CommandDef, defineCommand, runCommand, showUsage } from "citty";
 import { ConnectorError } from "./connector-error";
+import { CONNECTOR_VERSION } from "./tunnel-runner";
 
 /**
  * The commands, loaded only when called: `burrow --help` and a quick tunnel do not pay for the
@@ -13,7 +15,11 @@ const commands = {
 };
 
 const main = defineCommand({
-  meta: { name: "burrow", description: "Burrow connector: tunnels to a self-hosted edge" },
+  meta: {
+    name: "burrow",
+    version: CONNECTOR_VERSION,
+    description: "Burrow connector: tunnels to a self-hosted edge",
+  },
   subCommands: commands,
 });
 
@@ -22,7 +28,10 @@ const main = defineCommand({
 process.on("uncaughtException", fail);
 const rawArgs = process.argv.slice(2);
 const [first] = rawArgs;
-if (rawArgs.length === 0 || rawArgs.includes("--help") || rawArgs.includes("-h")) {
+if (first === "--version" || first === "-v" || first === "version") {
+  // The protocol version says which edges this connector can talk to (see @burrow/wire).
+  process.stdout.write(`burrow ${CONNECTOR_VERSION} (protocol ${PROTOCOL_VERSION})\n`);
+} else if (rawArgs.length === 0 || rawArgs.includes("--help") || rawArgs.includes("-h")) {
   const command =
     first && first in commands ? await commands[first as keyof typeof commands]() : main;
   await showUsage(command);

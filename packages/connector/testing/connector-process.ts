@@ -45,6 +45,11 @@ export interface ConnectorOptions {
   args?: string[];
   /** Extra environment variables for the process. */
   env?: Record<string, string>;
+  /**
+   * The program to run instead of this checkout's `bin/burrow.mjs` under this Node, e.g. an
+   * installed `<prefix>/bin/burrow` (its arguments follow).
+   */
+  command?: string[];
   /** Wait until `/ready` answers 200 (a connection is registered) before resolving (default true). */
   waitForRegistered?: boolean;
 }
@@ -57,8 +62,9 @@ const running = new Set<Connector>();
  * connection is registered.
  */
 export async function startConnector(options: ConnectorOptions): Promise<Connector> {
+  const [program, ...programArgs] = options.command ?? [process.execPath, BURROW_BIN];
   const args = [
-    BURROW_BIN,
+    ...programArgs,
     "tunnel",
     "--edge",
     options.edge.href,
@@ -68,7 +74,7 @@ export async function startConnector(options: ConnectorOptions): Promise<Connect
     "127.0.0.1:0",
     ...(options.args ?? []),
   ];
-  const child = spawn(process.execPath, args, {
+  const child = spawn(program as string, args, {
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, ...options.env },
   });

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import * as esbuild from "esbuild";
-import { Miniflare, type WorkerOptions } from "miniflare";
+import { getDefaultDevRegistryPath, Miniflare, type WorkerOptions } from "miniflare";
 import {
   unstable_getMiniflareWorkerOptions as getMiniflareWorkerOptions,
   unstable_readConfig as readConfig,
@@ -25,7 +25,24 @@ export interface LocalEdgeOptions {
   vars?: Record<string, Record<string, string>>;
   /** Overrides for a Worker's rate limits, by Worker name and binding (benchmarks mint a lot). */
   rateLimits?: Record<string, Record<string, { limit: number; period: 10 | 60 }>>;
+  /**
+   * Registers every Burrow Worker in wrangler's dev registry at this folder, so a Worker that
+   * `wrangler dev` runs in another project binds to them (`service = "burrow-binding"`, any
+   * entrypoint, props included) as to deployed ones. {@link defaultDevRegistryPath} is the one
+   * wrangler uses; omitted means not registered (tests use a folder of their own, so parallel
+   * runs never take each other's names).
+   */
+  devRegistryPath?: string;
   log?: (message: string) => void;
+}
+
+/**
+ * The dev registry folder `wrangler dev` reads and writes: `$WRANGLER_REGISTRY_PATH`, else
+ * `<wrangler's global config folder>/registry` (wrangler 4.86 `getRegistryPath`; Miniflare's
+ * `getDefaultDevRegistryPath` computes the same folder but reads `$MINIFLARE_REGISTRY_PATH`).
+ */
+export function defaultDevRegistryPath(): string {
+  return process.env.WRANGLER_REGISTRY_PATH || getDefaultDevRegistryPath();
 }
 
 /** A running set of Burrow Workers in one Miniflare instance. */
@@ -68,6 +85,10 @@ export async function startLocalEdge(options: LocalEdgeOptions = {}): Promise<Lo
       durableObjectsPersist: persist ? path.join(persist, "do") : false,
       cachePersist: false,
       unsafeTriggerHandlers: true,
+      // Miniflare 4.20260426 registers each named Worker as a file in this folder holding the
+      // address of workerd's debug port; another workerd dials it to reach a service and its
+      // entrypoints (props passed through). The file goes when this instance is disposed.
+      unsafeDevRegistryPath: options.devRegistryPath,
       log: undefined,
     });
     const url = await miniflare.ready.catch(async (error) => {

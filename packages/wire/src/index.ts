@@ -30,3 +30,4 @@ export {
   isSendableCloseCode,
   parseFeatures,
 } from "./handshake";
+export { PROTOCOL_VERSION } from "./protocol-version";

@@ -50,6 +50,8 @@ export interface VpcStackOptions {
   connectorEnv?: Record<string, string>;
   /** The example consumer's SERVICE_URL (default `http://api.internal.test`, its wrangler.toml). */
   serviceUrl?: string;
+  /** Registers the Workers in wrangler's dev registry at this folder (see startLocalEdge). */
+  devRegistryPath?: string;
   log?: (message: string) => void;
 }
 
@@ -80,6 +82,7 @@ export async function startVpcStack(options: VpcStackOptions = {}): Promise<VpcS
         },
       },
       rateLimits: { "burrow-quick-tunnel": { MINT_RATE_LIMIT: { limit: 10_000, period: 60 } } },
+      devRegistryPath: options.devRegistryPath,
       log: options.log,
     });
     cleanups.push(() => edge.dispose());
