@@ -114,7 +114,9 @@ export function ngrokHeaders(headers: readonly Header[]): Record<string, string[
       .split("-")
       .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
       .join("-");
-    (grouped[canonical] ??= []).push(value);
+    const values = grouped[canonical] ?? [];
+    values.push(value);
+    grouped[canonical] = values;
   }
   return grouped;
 }

@@ -102,6 +102,15 @@ function headerValue(headers, name) {
   return key ? headers[key][0] : "";
 }
 
+/** Control characters other than tab, newline and carriage return: a sign of binary data. */
+function hasControlBytes(text) {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 32 && code !== 9 && code !== 10 && code !== 13) return true;
+  }
+  return false;
+}
+
 /** JSON pretty-printed, text as text, anything else as its size. */
 function renderBody(container, headers, raw, info) {
   const bytes = bodyBytes(raw);
@@ -123,7 +132,7 @@ function renderBody(container, headers, raw, info) {
     text !== null &&
     (/^text\/|json|xml|javascript|x-www-form-urlencoded|graphql/.test(type) ||
       // No control bytes other than whitespace: shown as text whatever the type says.
-      !/[\u0000-\u0008\u000e-\u001f]/.test(text));
+      !hasControlBytes(text));
   if (!looksText) {
     note.textContent = `Binary body, ${info.size} bytes${info.truncated ? ` (first ${info.captured} captured)` : ""}.`;
     container.append(note);
