@@ -196,7 +196,8 @@ describe("the connector's request inspector (--inspect)", () => {
     const [edited] = await listUntil(
       (all) => all.length === 2 && all[0]!.burrow.state !== "pending",
     );
-    const seen = await stack.origin.waitForRequest("/upload?edited=1");
+    await untilOriginSaw("/upload?edited=1", 1);
+    const seen = stack.origin.seen.find((request) => request.url === "/upload?edited=1")!;
     expect(seen.method).toBe("PUT");
     expect(seen.headers["x-edited"]).toBe("yes");
     expect(seen.headers["content-length"]).toBe(String(Buffer.byteLength(body)));

@@ -18,14 +18,21 @@ export class BodyCapture {
     return this.size > this.#capturedBytes;
   }
 
-  add(bytes: Uint8Array): void {
+  /** Counts `bytes` and keeps what fits under the cap; returns how many bytes were kept. */
+  add(bytes: Uint8Array): number {
     this.size += bytes.byteLength;
     const room = this.#capBytes - this.#capturedBytes;
-    if (room <= 0 || bytes.byteLength === 0) return;
+    if (room <= 0 || bytes.byteLength === 0) return 0;
     // A copy: the frame's buffer may be reused or be a view of a much larger message.
     const copy = bytes.slice(0, Math.min(room, bytes.byteLength));
     this.#chunks.push(copy);
     this.#capturedBytes += copy.byteLength;
+    return copy.byteLength;
+  }
+
+  /** Bytes kept. */
+  get captured(): number {
+    return this.#capturedBytes;
   }
 
   /** The captured bytes, joined. */

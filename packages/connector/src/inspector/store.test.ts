@@ -53,6 +53,21 @@ describe("InspectorStore", () => {
     expect(store.get(ids[0]!)).toBeNull();
   });
 
+  it("drops the oldest requests once the bodies held pass maxTotalBytes", () => {
+    const store = new InspectorStore({ maxBodyBytes: 100, maxTotalBytes: 250 });
+    const ids: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      const observer = store.observe(head(`/${i}`), 0);
+      observer.requestBody(new Uint8Array(100));
+      ids.push(observer.id);
+    }
+    // 4 × 100 bytes with room for 250: the two oldest are gone.
+    expect(store.list().map((exchange) => exchange.id)).toEqual([ids[3], ids[2]]);
+    expect(store.capturedBytes).toBe(200);
+    store.clear();
+    expect(store.capturedBytes).toBe(0);
+  });
+
   it("records the request body, the response head and body, and how it ended", () => {
     const store = new InspectorStore({ maxBodyBytes: 5 });
     const observer = store.observe(head("/hook?x=1"), 2);

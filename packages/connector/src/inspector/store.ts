@@ -7,6 +7,11 @@ import { BodyCapture } from "./body-capture";
 export const DEFAULT_MAX_REQUESTS = 500;
 /** Each body is captured up to 256 KiB; the rest only counts towards its size. */
 export const DEFAULT_MAX_BODY_BYTES = 256 * 1024;
+/**
+ * The inspector is on by default for quick tunnels, so its memory is bounded as a whole too:
+ * 500 requests with two full bodies each would be 250 MiB; past 64 MiB the oldest go first.
+ */
+export const DEFAULT_MAX_TOTAL_BYTES = 64 * 1024 * 1024;
 
 /** How a recorded request ended, so far. */
 export type ExchangeState = "pending" | "complete" | "failed";
@@ -41,6 +46,8 @@ export type StoreEvent = { kind: "update"; exchange: Exchange } | { kind: "clear
 export interface InspectorStoreOptions {
   maxRequests?: number;
   maxBodyBytes?: number;
+  /** Captured bytes over every request; the oldest requests are dropped past it. */
+  maxTotalBytes?: number;
 }
 
 /**
@@ -50,6 +57,9 @@ export interface InspectorStoreOptions {
 export class InspectorStore {
   readonly maxRequests: number;
   readonly maxBodyBytes: number;
+  readonly maxTotalBytes: number;
+  /** Body bytes captured by the requests still kept. */
+  #capturedBytes = 0;
   /** Insertion order is age order: the first key is the oldest. */
   readonly #exchanges = new Map<string, Exchange>();
   readonly #listeners = new Set<(event: StoreEvent) => void>();
@@ -59,6 +69,7 @@ export class InspectorStore {
   constructor(options: InspectorStoreOptions = {}) {
     this.maxRequests = options.maxRequests ?? DEFAULT_MAX_REQUESTS;
     this.maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+    this.maxTotalBytes = options.maxTotalBytes ?? DEFAULT_MAX_TOTAL_BYTES;
   }
 
   /** Starts recording a request; the observer fills the record in as the stream runs. */
@@ -81,30 +92,32 @@ export class InspectorStore {
       error: null,
     };
     this.#exchanges.set(exchange.id, exchange);
-    while (this.#exchanges.size > this.maxRequests) {
-      const oldest = this.#exchanges.keys().next().value as string;
-      this.#exchanges.delete(oldest);
-    }
+    this.#evict(exchange);
     this.#emit({ kind: "update", exchange });
+    // Bytes of a request already dropped are not counted: it is no longer in the store.
+    const kept = (bytes: number) => {
+      if (bytes === 0 || this.#exchanges.get(exchange.id) !== exchange) return;
+      this.#capturedBytes += bytes;
+      this.#evict(exchange);
+    };
     return {
       id: exchange.id,
-      requestBody: (bytes) => exchange.requestBody.add(bytes),
+      requestBody: (bytes) => kept(exchange.requestBody.add(bytes)),
       sent: (body) => {
         switch (body.kind) {
           case "responseHead": {
-            const capture = new BodyCapture(this.maxBodyBytes);
-            capture.add(body.body);
             exchange.response = {
               status: body.status,
               statusText: body.statusText,
               headers: body.headers,
-              body: capture,
+              body: new BodyCapture(this.maxBodyBytes),
             };
+            kept(exchange.response.body.add(body.body));
             this.#emit({ kind: "update", exchange });
             return;
           }
           case "data":
-            exchange.response?.body.add(body.bytes);
+            if (exchange.response) kept(exchange.response.body.add(body.bytes));
             return;
           case "reset":
             exchange.error = body.message;
@@ -133,8 +146,14 @@ export class InspectorStore {
     return this.#exchanges.size;
   }
 
+  /** Body bytes held now, over every kept request. */
+  get capturedBytes(): number {
+    return this.#capturedBytes;
+  }
+
   clear(): void {
     this.#exchanges.clear();
+    this.#capturedBytes = 0;
     this.#emit({ kind: "clear" });
   }
 
@@ -142,6 +161,18 @@ export class InspectorStore {
   subscribe(listener: (event: StoreEvent) => void): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
+  }
+
+  /** Drops the oldest requests past either bound; `current` (being recorded) is kept. */
+  #evict(current: Exchange): void {
+    for (const [id, exchange] of this.#exchanges) {
+      const over =
+        this.#exchanges.size > this.maxRequests || this.#capturedBytes > this.maxTotalBytes;
+      if (!over || exchange === current) break;
+      this.#exchanges.delete(id);
+      this.#capturedBytes -=
+        exchange.requestBody.captured + (exchange.response?.body.captured ?? 0);
+    }
   }
 
   #emit(event: StoreEvent): void {
