@@ -97,6 +97,48 @@ describe("startInspector", () => {
     expect(await status(`localhost:${port}`)).toBe(200);
   });
 
+  it("streams each recorded request to /api/events as it happens, and a clear", async () => {
+    const store = new InspectorStore();
+    inspector = await startInspector(
+      { host: "127.0.0.1", port: 0, fallback: false },
+      { ...options, store },
+      () => {},
+    );
+    const response = await new Promise<http.IncomingMessage>((resolve, reject) =>
+      http.get(`${inspector!.url}/api/events`, resolve).on("error", reject),
+    );
+    expect(response.headers["content-type"]).toBe("text/event-stream");
+    response.setEncoding("utf8");
+    let text = "";
+    const until = (pattern: RegExp) =>
+      new Promise<void>((resolve) => {
+        const check = () => pattern.test(text) && resolve();
+        response.on("data", (chunk: string) => {
+          text += chunk;
+          check();
+        });
+        check();
+      });
+    await until(/^: inspector/);
+    store.observe(
+      {
+        kind: "requestHead",
+        streamId: 1,
+        method: "GET",
+        url: "https://t.localhost/live?x=1",
+        headers: [],
+        websocket: false,
+        hasBody: false,
+        target: null,
+      } as never,
+      0,
+    );
+    await until(/event: update\ndata: .*"uri":"\/live\?x=1"/);
+    store.clear();
+    await until(/event: clear/);
+    response.destroy();
+  });
+
   it("moves to the next port when the default one is taken", async () => {
     const blocker = http.createServer();
     await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve));

@@ -93,7 +93,7 @@ export function inspectorHandler(options: InspectorServerOptions): http.RequestL
         response.end(body);
         return;
       }
-      if (path === "/api/events" && method === "GET") return events(store, request, response);
+      if (path === "/api/events" && method === "GET") return events(store, response);
       if (path === REQUESTS_URI) {
         if (method === "GET") {
           const limit = Number(url.searchParams.get("limit") ?? store.maxRequests);
@@ -164,11 +164,7 @@ function headerList(input: unknown): Header[] {
 }
 
 /** The live feed: one `update` event per change (a summary), `clear` when cleared. */
-function events(
-  store: InspectorStore,
-  request: http.IncomingMessage,
-  response: http.ServerResponse,
-): void {
+function events(store: InspectorStore, response: http.ServerResponse): void {
   response.writeHead(200, {
     "content-type": "text/event-stream",
     "cache-control": "no-store",
@@ -179,7 +175,8 @@ function events(
     if (event.kind === "clear") response.write("event: clear\ndata: {}\n\n");
     else response.write(`event: update\ndata: ${JSON.stringify(summary(event.exchange))}\n\n`);
   });
-  request.on("close", unsubscribe);
+  // The response, not the request: a GET's request side is over at once, the stream is not.
+  response.on("close", unsubscribe);
 }
 
 function isLoopbackHost(hostHeader: string): boolean {
