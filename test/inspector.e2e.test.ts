@@ -1,3 +1,8 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { type Connector, startConnector, stopAllConnectors } from "@burrow/connector/testing";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startEdge, type TestEdge } from "./harness/edge";
@@ -6,6 +11,16 @@ import { visit, visitorAgent } from "./harness/visitor";
 
 /** The connector's inspector caps each captured body at 256 KiB (DEFAULT_MAX_BODY_BYTES). */
 const CAPTURE_CAP_BYTES = 256 * 1024;
+const BURROW = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  "../packages/connector/bin/burrow.mjs",
+);
+/** The API's operator token here, to create a named tunnel; and workers/api/wrangler.toml's ids. */
+const ADMIN_TOKEN = "inspector-e2e-admin-token";
+const ACCOUNT = "0000000000000000000000000000b055";
+const ZONE = "000000000000000000000000000020e5";
+/** How long a named tunnel's process may take to start (tsx compiles the CLI first). */
+const START_MS = 45_000;
 /** How long a test waits for something the connector records asynchronously. */
 const WAIT_MS = 10_000;
 
@@ -51,7 +66,7 @@ describe("the connector's request inspector (--inspect)", () => {
   let inspector: URL;
 
   beforeAll(async () => {
-    stack.edge = await startEdge();
+    stack.edge = await startEdge({ vars: { "burrow-api": { ADMIN_TOKEN } } });
     stack.origin = await startOrigin();
     connector = await startConnector({
       edge: stack.edge.url,
@@ -109,8 +124,8 @@ describe("the connector's request inspector (--inspect)", () => {
     }
   }
 
-  const replay = (body: Record<string, unknown>) =>
-    fetch(new URL("/api/requests/http", inspector), {
+  const replay = (body: Record<string, unknown>, at: URL = inspector) =>
+    fetch(new URL("/api/requests/http", at), {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify(body),
@@ -246,5 +261,101 @@ describe("the connector's request inspector (--inspect)", () => {
     const cleared = await fetch(new URL("/api/requests/http", inspector), { method: "DELETE" });
     expect(cleared.status).toBe(204);
     expect(await list()).toEqual([]);
+  });
+
+  it("is off for `tunnel run` unless --inspect is given, and then records and replays its requests", async () => {
+    const api = async (method: string, route: string, body?: unknown) => {
+      const response = await fetch(new URL(`/client/v4${route}`, stack.edge.url), {
+        method,
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      // biome-ignore lint/suspicious/noExplicitAny: each call reads the fields of its own result.
+      const envelope = (await response.json()) as { success: boolean; result: any };
+      if (!envelope.success) throw new Error(`${method} ${route}: ${JSON.stringify(envelope)}`);
+      return envelope.result;
+    };
+    const tunnel = await api("POST", `/accounts/${ACCOUNT}/cfd_tunnel`, { name: "inspected" });
+    await api("PUT", `/zones/${ZONE}/tunnels/${tunnel.id}/routes`, {
+      type: "dns",
+      user_hostname: "inspected.localhost",
+      overwrite_existing: false,
+    });
+    const claims = JSON.parse(Buffer.from(tunnel.token, "base64").toString("utf8"));
+    const token = Buffer.from(JSON.stringify({ ...claims, e: stack.edge.url.origin })).toString(
+      "base64",
+    );
+    const home = mkdtempSync(path.join(os.tmpdir(), "burrow-inspect-"));
+    const children: ChildProcess[] = [];
+    const run = (extra: string[]) => {
+      const child = spawn(
+        process.execPath,
+        [
+          BURROW,
+          "tunnel",
+          "run",
+          "--token",
+          token,
+          "--url",
+          stack.origin.url.href,
+          "--metrics",
+          "127.0.0.1:0",
+          "--ha-connections",
+          "1",
+          ...extra,
+        ],
+        {
+          stdio: ["ignore", "pipe", "pipe"],
+          env: { ...process.env, HOME: home, TUNNEL_TOKEN: "" },
+        },
+      );
+      children.push(child);
+      let output = "";
+      child.stderr!.setEncoding("utf8").on("data", (text: string) => (output += text));
+      const registered = new Promise<string>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`not registered: ${output}`)), START_MS);
+        child.stderr!.on("data", () => {
+          if (/Registered tunnel connection/.test(output)) {
+            clearTimeout(timer);
+            resolve(output);
+          }
+        });
+      });
+      return registered;
+    };
+    try {
+      const plain = await run([]);
+      expect(plain).not.toMatch(/inspector on/);
+      children.shift()!.kill("SIGKILL");
+
+      const logs = await run(["--inspect", "127.0.0.1:0"]);
+      const named = new URL(/inspector on (http:\/\/\S+)/.exec(logs)![1]!);
+      const url = "/echo-headers?named=1";
+      const answer = await visit({
+        port: stack.edge.port,
+        hostname: "inspected.localhost",
+        path: url,
+      });
+      expect(answer.status).toBe(200);
+      const listed = async () =>
+        (
+          (await (await fetch(new URL("/api/requests/http", named))).json()) as {
+            requests: NgrokRequest[];
+          }
+        ).requests;
+      const deadline = Date.now() + WAIT_MS;
+      let requests = await listed();
+      while (requests[0]?.burrow.state !== "complete" && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        requests = await listed();
+      }
+      expect(requests[0]!.request.uri).toBe(url);
+      expect(requests[0]!.tunnel_name).toBe(tunnel.id);
+      expect((await replay({ id: requests[0]!.id }, named)).status).toBe(204);
+      await untilOriginSaw(url, 2);
+    } finally {
+      for (const child of children) child.kill("SIGKILL");
+      rmSync(home, { recursive: true, force: true });
+    }
   });
 });
