@@ -4,7 +4,13 @@ import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { ConnectorError } from "../connector-error";
 import { SingleOriginRouter } from "../origin-router";
-import { type Inspector, isLoopbackAddress, parseInspectFlag, startInspector } from "./server";
+import {
+  exposureWarning,
+  type Inspector,
+  isLoopbackAddress,
+  parseInspectFlag,
+  startInspector,
+} from "./server";
 import { InspectorStore } from "./store";
 
 describe("parseInspectFlag", () => {
@@ -45,6 +51,15 @@ describe("isLoopbackAddress", () => {
     for (const host of ["0.0.0.0", "::", "192.168.1.4", "10.0.0.1"]) {
       expect(isLoopbackAddress(host)).toBe(false);
     }
+  });
+});
+
+describe("exposureWarning", () => {
+  it("warns for an address beyond loopback and stays quiet on loopback", () => {
+    expect(exposureWarning("0.0.0.0", "http://0.0.0.0:4040")).toMatch(
+      /^warning: the inspector listens on http:\/\/0\.0\.0\.0:4040, beyond loopback/,
+    );
+    expect(exposureWarning("127.0.0.1", "http://127.0.0.1:4040")).toBeNull();
   });
 });
 

@@ -260,6 +260,12 @@ export function isLoopbackAddress(host: string): boolean {
   return host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
+/** The warning logged when the inspector is reachable beyond this machine; null on loopback. */
+export function exposureWarning(host: string, url: string): string | null {
+  if (isLoopbackAddress(host)) return null;
+  return `warning: the inspector listens on ${url}, beyond loopback: anyone who can reach it reads every request's headers and bodies and can replay them`;
+}
+
 /** A running inspector. */
 export interface Inspector {
   server: http.Server;
@@ -303,11 +309,8 @@ export async function startInspector(
   const host = bound.address.includes(":") ? `[${bound.address}]` : bound.address;
   const url = `http://${host}:${bound.port}`;
   log(`inspector on ${url}`);
-  if (!loopback) {
-    log(
-      `warning: the inspector listens on ${url}, beyond loopback: anyone who can reach it reads every request's headers and bodies and can replay them`,
-    );
-  }
+  const warning = exposureWarning(address.host, url);
+  if (warning) log(warning);
   return {
     server,
     url,
