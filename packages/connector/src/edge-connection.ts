@@ -20,7 +20,7 @@ import WebSocket from "ws";
 import { ConnectorError } from "./connector-error";
 import type { ConnectorMetrics } from "./metrics";
 import type { OriginRouter } from "./origin-router";
-import { OriginStream } from "./origin-stream";
+import { OriginStream, type RequestHead, type StreamObserver } from "./origin-stream";
 import type { VpcOptions } from "./vpc/options";
 
 /** An edge without text heartbeats gets a binary ping this often; two silent ones mean it is dead. */
@@ -52,6 +52,8 @@ export interface EdgeConnectionOptions {
   log: (message: string) => void;
   /** Set with `--vpc`: target overrides and DNS questions are served within its networks. */
   vpc?: VpcOptions | null;
+  /** Set with `--inspect`: an observer per request, for the inspector's record of it. */
+  observe?: ((head: RequestHead, connIndex: number) => StreamObserver) | null;
 }
 
 /** What the edge answered when it registered the connection. */
@@ -276,6 +278,7 @@ export class EdgeConnection {
       agent: this.#options.agent,
       vpc: this.#options.vpc ?? null,
       webSocketWindow: this.#edgeFeatures.has(FEATURES.webSocketWindow),
+      observer: this.#options.observe?.(head, this.#options.connIndex) ?? null,
       send: (frame) => this.#send(frame),
       onDone: (streamId, failed) => {
         this.#streams.delete(streamId);

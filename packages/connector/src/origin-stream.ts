@@ -18,7 +18,20 @@ import { helloWorldPage } from "./hello-world";
 import type { HttpRoute, OriginRouter } from "./origin-router";
 import type { VpcOptions } from "./vpc/options";
 
-type RequestHead = Extract<FrameBody, { kind: "requestHead" }>;
+export type RequestHead = Extract<FrameBody, { kind: "requestHead" }>;
+
+/**
+ * Watches one stream for the inspector (`--inspect`): it is handed the bytes as they pass and may
+ * copy some of them, but never holds them, so the proxied stream is neither buffered nor slowed.
+ */
+export interface StreamObserver {
+  /** A request body chunk from the edge, before it is written to the origin. */
+  requestBody(bytes: Uint8Array): void;
+  /** A frame towards the edge: the response head, a body chunk, a reset. */
+  sent(body: FrameBody): void;
+  /** The stream is over: completed, or failed (reset by either side, origin gone). */
+  done(failed: boolean): void;
+}
 
 /** VPC targets get cloudflared's default `connectTimeout`, 30 s. */
 const VPC_CONNECT_TIMEOUT_MS = 30_000;
@@ -43,6 +56,8 @@ export interface StreamContext {
   vpc?: Pick<VpcOptions, "networks" | "tls"> | null;
   /** The edge credits WebSocket messages with `windowUpdate` (it announced `websocket-window`). */
   webSocketWindow?: boolean;
+  /** Set when the inspector records this stream. */
+  observer?: StreamObserver | null;
   send(frame: Frame): void;
   onDone(streamId: number, failed: boolean): void;
 }
@@ -175,6 +190,7 @@ export class OriginStream {
       case "data": {
         if (!this.#request || !this.#receiveWindow.received(frame.bytes.byteLength)) return false;
         const size = frame.bytes.byteLength;
+        this.#context.observer?.requestBody(frame.bytes);
         this.#bodyBytes += size;
         if (this.#declaredBodyBytes !== null && this.#bodyBytes > this.#declaredBodyBytes) {
           this.#failBodyLength("longer");
@@ -460,6 +476,7 @@ export class OriginStream {
   }
 
   #send(body: FrameBody): void {
+    this.#context.observer?.sent(body);
     this.#context.send({ ...body, streamId: this.id } as Frame);
   }
 
@@ -467,6 +484,7 @@ export class OriginStream {
     if (this.#done) return;
     this.#done = true;
     this.#sendWindow.close();
+    this.#context.observer?.done(failed);
     this.#context.onDone(this.id, failed);
   }
 }

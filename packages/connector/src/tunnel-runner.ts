@@ -3,7 +3,7 @@ import https from "node:https";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fullJitterDelayMs } from "./backoff";
 import { ConnectorError } from "./connector-error";
-import { EdgeConnection } from "./edge-connection";
+import { EdgeConnection, type EdgeConnectionOptions } from "./edge-connection";
 import { ConnectorMetrics } from "./metrics";
 import type { MetricsSource } from "./metrics-server";
 import { OriginAgentPool, type OriginRouter, SingleOriginRouter } from "./origin-router";
@@ -42,6 +42,8 @@ export interface TunnelRunnerOptions {
   vpc?: VpcOptions | null;
   /** The quick tunnel's public hostname, reported on `/quicktunnel`. */
   hostname?: string | null;
+  /** Set with `--inspect`: every request is recorded through an observer made here. */
+  observe?: EdgeConnectionOptions["observe"];
 }
 
 /** One of the runner's edge connections and its reconnect state. */
@@ -112,6 +114,11 @@ export class TunnelRunner implements MetricsSource {
     this.#router = router;
   }
 
+  /** The router in force now (the inspector replays through it, as a new request would go). */
+  get router(): OriginRouter {
+    return this.#router;
+  }
+
   /** One slot's reconnect loop. */
   async #keepConnected(slot: ConnectionSlot): Promise<void> {
     const { edge, credentials, log } = this.#options;
@@ -129,6 +136,7 @@ export class TunnelRunner implements MetricsSource {
         metrics: this.metrics,
         log,
         vpc: this.#options.vpc ?? null,
+        observe: this.#options.observe ?? null,
       });
       slot.connection = connection;
       try {

@@ -72,6 +72,11 @@ export async function startConnector(options: ConnectorOptions): Promise<Connect
     options.origin.href,
     "--metrics",
     "127.0.0.1:0",
+    // Quick tunnels serve the inspector on 127.0.0.1:4040 (or the next free port) by default;
+    // tests run many connectors and never take fixed ports. The last --inspect wins, so a test
+    // turns it on with its own `["--inspect", "127.0.0.1:0"]`.
+    "--inspect",
+    "false",
     ...(options.args ?? []),
   ];
   const child = spawn(program as string, args, {

@@ -3,6 +3,8 @@ import type { AddressInfo } from "node:net";
 import type { ParsedArgs } from "citty";
 import { ConnectorError } from "../connector-error";
 import { startHelloWorld } from "../hello-world";
+import { parseInspectFlag, startInspector } from "../inspector/server";
+import { InspectorStore } from "../inspector/store";
 import { boundPort, startMetricsServer } from "../metrics-server";
 import { acquireQuickTunnel } from "../quick-tunnel/acquire";
 import { quickTunnelBanner } from "../quick-tunnel/banner";
@@ -30,6 +32,9 @@ export async function runQuickTunnel(args: ParsedArgs<typeof TUNNEL_ARGS>): Prom
     : null;
   if (vpc) log(`serving VPC services within ${vpc.networks.cidrs.join(", ")}`);
 
+  const inspectAddress = parseInspectFlag(args.inspect as string | boolean | undefined, true);
+  const inspectorStore = inspectAddress ? new InspectorStore() : null;
+
   const quickTunnel = await acquireQuickTunnel(edge, args["credentials-file"] || null, log);
   const runner = new TunnelRunner({
     edge,
@@ -41,7 +46,16 @@ export async function runQuickTunnel(args: ParsedArgs<typeof TUNNEL_ARGS>): Prom
     log,
     vpc,
     hostname: quickTunnel.hostname,
+    observe: inspectorStore ? (head, connIndex) => inspectorStore.observe(head, connIndex) : null,
   });
+  const inspector =
+    inspectAddress && inspectorStore
+      ? await startInspector(
+          inspectAddress,
+          { store: inspectorStore, router: () => runner.router, tunnelName: quickTunnel.hostname },
+          log,
+        )
+      : null;
   const metricsServer = args.metrics ? await startMetricsServer(args.metrics, runner) : null;
   // Logs the bound address, so `--metrics 127.0.0.1:0` (a free port) can be found by scripts.
   if (metricsServer) log(`metrics on http://${metricsAddress(metricsServer)}/metrics`);
@@ -58,6 +72,7 @@ export async function runQuickTunnel(args: ParsedArgs<typeof TUNNEL_ARGS>): Prom
     );
     runner.shutdown().finally(() => {
       metricsServer?.close();
+      inspector?.close();
       helloWorld?.server.close();
       process.exit(128 + number);
     });

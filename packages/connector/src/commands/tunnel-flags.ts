@@ -69,6 +69,12 @@ export const TUNNEL_ARGS = {
     description:
       "Base URL of the management API (default: $TUNNEL_API_URL, then cert.pem's endpoint, then <--edge>/client/v4)",
   },
+  // No default, so "not given" is seen: quick tunnels inspect by default, `tunnel run` does not.
+  inspect: {
+    type: "string",
+    description:
+      "Serve the request inspector on host:port (default 127.0.0.1:4040 for quick tunnels, off for `run`); false to turn it off",
+  },
 } as const satisfies ArgsDef;
 
 let remembered: ParsedArgs<typeof TUNNEL_ARGS> | null = null;

@@ -4,6 +4,8 @@ import type { AddressInfo } from "node:net";
 import { ConnectorError } from "../connector-error";
 import { DEFAULT_ORIGIN_REQUEST } from "../ingress/origin-request";
 import { parseIngress } from "../ingress/rules";
+import { type InspectAddress, startInspector } from "../inspector/server";
+import { InspectorStore } from "../inspector/store";
 import { boundPort, startMetricsServer } from "../metrics-server";
 import { IngressRouter, type OriginRouter, SingleOriginRouter } from "../origin-router";
 import { TunnelRunner } from "../tunnel-runner";
@@ -32,6 +34,7 @@ export async function runNamedTunnel(
   plan: RunPlan,
   log: (message: string) => void,
   vpc: VpcOptions | null,
+  inspect: InspectAddress | null = null,
 ): Promise<void> {
   const { credentials, edge } = plan;
   const stopping = new AbortController();
@@ -69,6 +72,7 @@ export async function runNamedTunnel(
     return new IngressRouter(ingress, pool, rulesCounter);
   };
 
+  const inspectorStore = inspect ? new InspectorStore() : null;
   runner = new TunnelRunner({
     edge,
     // Replaced just below, once the runner's agent pool exists.
@@ -78,6 +82,7 @@ export async function runNamedTunnel(
     gracePeriodMs: plan.gracePeriodMs,
     log,
     vpc,
+    observe: inspectorStore ? (head, connIndex) => inspectorStore.observe(head, connIndex) : null,
   });
   const router = buildRouter(runner.originAgents);
   runner.setRouter(router);
@@ -87,9 +92,17 @@ export async function runNamedTunnel(
 
   const metricsServer = await startMetrics(plan.metrics, runner);
   log(`metrics on http://${metricsAddress(metricsServer)}/metrics`);
+  const active = runner;
+  const inspector =
+    inspect && inspectorStore
+      ? await startInspector(
+          inspect,
+          { store: inspectorStore, router: () => active.router, tunnelName: credentials.tunnelId },
+          log,
+        )
+      : null;
 
   if (remote?.configSrc === "cloudflare") {
-    const active = runner;
     void pollRemoteConfiguration({
       edge,
       credentials,
@@ -123,6 +136,7 @@ export async function runNamedTunnel(
     stopping.abort();
     runner!.shutdown().finally(() => {
       metricsServer.close();
+      inspector?.close();
       process.exit(128 + number);
     });
   };

@@ -1,4 +1,5 @@
 import { defineCommand } from "citty";
+import { parseInspectFlag } from "../../inspector/server";
 import { resolveRun } from "../../run/resolve-run";
 import { runNamedTunnel } from "../../run/run-tunnel";
 import { vpcOptionsFrom } from "../../vpc/options";
@@ -38,6 +39,7 @@ export default defineCommand({
       ? vpcOptionsFrom(flags["vpc-allow"], flags.resolver, flags["vpc-ca-file"])
       : null;
     if (vpc) log(`serving VPC services within ${vpc.networks.cidrs.join(", ")}`);
-    await runNamedTunnel(plan, log, vpc);
+    const inspect = parseInspectFlag(flags.inspect as string | boolean | undefined, false);
+    await runNamedTunnel(plan, log, vpc, inspect);
   },
 });
