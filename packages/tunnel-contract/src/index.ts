@@ -83,9 +83,12 @@ export interface LoggedRequest {
   connIndex: number | null;
   /** The x-burrow-error number of the edge's error page; null when the origin answered. */
   error: number | null;
-  /** Header values of Authorization, Cookie and the like are replaced by "[redacted]". */
-  requestHeaders: Array<[string, string]>;
-  responseHeaders: Array<[string, string]>;
+  /**
+   * Each `[name, value]` (a tuple type does not survive RPC's typing); values of Authorization,
+   * Cookie and the like are replaced by "[redacted]".
+   */
+  requestHeaders: string[][];
+  responseHeaders: string[][];
   /** Only with capture on: the first 10 KiB of each body as UTF-8 text; null otherwise. */
   requestBody: string | null;
   responseBody: string | null;
