@@ -104,6 +104,19 @@ describe("the Tunnel DO's request log", () => {
     }
   });
 
+  it("writes nothing once discarded before an erase, not even rows already waiting", async () => {
+    const tables = await inTunnel((storage) => {
+      const log = new RequestLog(storage, 10);
+      serve(log, { url: "https://t.example/late" });
+      log.discard();
+      serve(log, { url: "https://t.example/later" });
+      log.flush();
+      return storage.sql.exec("SELECT name FROM sqlite_master WHERE name = 'request_log'").toArray()
+        .length;
+    });
+    expect(tables).toBe(0);
+  });
+
   it("caps a very long path", async () => {
     const path = await inTunnel((storage) => {
       const log = new RequestLog(storage, 10);

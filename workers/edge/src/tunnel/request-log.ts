@@ -55,6 +55,7 @@ export class RequestLog {
   #capture: boolean | null = null;
   #pending: Row[] = [];
   #flushTimer: ReturnType<typeof setTimeout> | null = null;
+  #discarded = false;
 
   constructor(storage: DurableObjectStorage, maxEntries: number) {
     this.#storage = storage;
@@ -81,9 +82,21 @@ export class RequestLog {
 
   /** Queues a finished request; written within {@link FLUSH_AFTER_MS}. */
   record(row: Row): void {
+    if (this.#discarded) return;
     this.#pending.push(row);
     if (this.#pending.length >= FLUSH_AT_ENTRIES) this.flush();
     else this.#flushTimer ??= setTimeout(() => this.flush(), FLUSH_AFTER_MS);
+  }
+
+  /**
+   * Drops what waits to be written and records nothing more: called before the object's storage
+   * is erased, so a late flush cannot create the table again in a deleted tunnel's storage.
+   */
+  discard(): void {
+    this.#discarded = true;
+    this.#pending = [];
+    if (this.#flushTimer) clearTimeout(this.#flushTimer);
+    this.#flushTimer = null;
   }
 
   /** Writes the queued requests and deletes the rows past the bound, in one synchronous batch. */

@@ -106,6 +106,7 @@ export class Tunnel extends DurableObject<Env> implements TunnelRpc {
   }
 
   async erase(): Promise<void> {
+    this.#log.discard();
     await this.#reaping.erase();
   }
 
