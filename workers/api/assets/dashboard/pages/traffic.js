@@ -201,20 +201,19 @@ function svgText(text) {
 
 const WIDTH = 600;
 const HEIGHT = 160;
-const PAD_LEFT = 40;
-const PAD_BOTTOM = 20;
+const PAD_LEFT = 48;
+const PAD_BOTTOM = 24;
 
 /**
  * A frame with a y axis labelled 0 and `max`, x labelled -60 min … now; scales to the page width.
- * @param {string} label @param {number} max @param {string} unit
+ * @param {string} label @param {number} max (its unit is in the figure's caption)
  */
-function chartFrame(label, max, unit) {
+function chartFrame(label, max) {
   const frame = svg("svg", {
     viewBox: `0 0 ${WIDTH} ${HEIGHT}`,
     role: "img",
     "aria-label": label,
     class: "chart",
-    preserveAspectRatio: "none",
   });
   frame.appendChild(svgText(label));
   const axis = { stroke: "#d0d7de", "stroke-width": 1 };
@@ -229,12 +228,12 @@ function chartFrame(label, max, unit) {
     }),
   );
   const text = (x, y, value, anchor = "end") => {
-    const node = svg("text", { x, y, "text-anchor": anchor, "font-size": 11, fill: "#57606a" });
+    const node = svg("text", { x, y, "text-anchor": anchor, "font-size": 16, fill: "#57606a" });
     node.textContent = value;
     return node;
   };
   frame.append(
-    text(PAD_LEFT - 4, 12, `${max} ${unit}`),
+    text(PAD_LEFT - 4, 16, `${max}`),
     text(PAD_LEFT - 4, HEIGHT - PAD_BOTTOM, "0"),
     text(PAD_LEFT, HEIGHT - 4, "−60 min", "start"),
     text(WIDTH, HEIGHT - 4, "now"),
@@ -249,7 +248,6 @@ function requestsChart(minutes) {
   const frame = chartFrame(
     `Requests per minute over the last hour by status class: ${total} requests`,
     max,
-    "/min",
   );
   const slot = (WIDTH - PAD_LEFT) / minutes.length;
   const plotHeight = HEIGHT - PAD_BOTTOM - 4;
@@ -278,7 +276,7 @@ function requestsChart(minutes) {
 /** p50 and p99 duration per minute as two lines (minutes without traffic are gaps). */
 function latencyChart(/** @type {any[]} */ minutes) {
   const max = Math.max(1, ...minutes.map((row) => row.p99_ms ?? 0));
-  const frame = chartFrame("p50 and p99 request duration per minute over the last hour", max, "ms");
+  const frame = chartFrame("p50 and p99 request duration per minute over the last hour", max);
   const slot = (WIDTH - PAD_LEFT) / minutes.length;
   const plotHeight = HEIGHT - PAD_BOTTOM - 4;
   const lines = [
@@ -308,7 +306,7 @@ function latencyChart(/** @type {any[]} */ minutes) {
       );
     }
   }
-  return figure(frame, "Duration p50 / p99", lines);
+  return figure(frame, "Duration in ms, p50 / p99", lines);
 }
 
 /** @param {SVGElement} chart @param {string} caption @param {Array<{label: string, color: string}>} legend */
