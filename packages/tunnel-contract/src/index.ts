@@ -64,6 +64,65 @@ export interface ConnectorSnapshot {
   dropped: DroppedConnection[];
 }
 
+/** One visitor request as the Tunnel DO's request log keeps it (workers/edge/src/tunnel/request-log.ts). */
+export interface LoggedRequest {
+  /** Increasing per tunnel: the list's cursor (`before`, `after`). */
+  id: number;
+  /** When the request reached the Tunnel DO, milliseconds since the epoch. */
+  at: number;
+  method: string;
+  /** Path and query, secret-looking query values redacted, at most 2,048 characters. */
+  path: string;
+  status: number;
+  durationMs: number;
+  /** Body bytes sent to the origin and answered to the visitor. */
+  requestBytes: number;
+  responseBytes: number;
+  clientIp: string;
+  /** The connector connection (0-3) that carried it; null when none did. */
+  connIndex: number | null;
+  /** The x-burrow-error number of the edge's error page; null when the origin answered. */
+  error: number | null;
+  /**
+   * Each `[name, value]` (a tuple type does not survive RPC's typing); values of Authorization,
+   * Cookie and the like are replaced by "[redacted]".
+   */
+  requestHeaders: string[][];
+  responseHeaders: string[][];
+  /** Only with capture on: the first 10 KiB of each body as UTF-8 text; null otherwise. */
+  requestBody: string | null;
+  responseBody: string | null;
+  /** Whether a captured body was longer than what was kept. */
+  bodyTruncated: boolean;
+}
+
+/** What `requests()` answers: entries newest first, and whether body capture is on. */
+export interface RequestLogPage {
+  capture: boolean;
+  entries: LoggedRequest[];
+}
+
+/** Which entries `requests()` answers: at most `limit`, older than `before` or newer than `after`. */
+export interface RequestLogQuery {
+  limit: number;
+  before?: number;
+  after?: number;
+}
+
+/** One minute of traffic, computed from the request log. */
+export interface TrafficMinute {
+  /** Start of the minute, milliseconds since the epoch. */
+  minute: number;
+  requests: number;
+  status2xx: number;
+  status3xx: number;
+  status4xx: number;
+  status5xx: number;
+  /** Nearest-rank percentiles of the minute's durations. */
+  p50Ms: number;
+  p99Ms: number;
+}
+
 /** The RPC methods of the Tunnel Durable Object, one object per tunnel id. */
 export interface TunnelRpc extends Rpc.DurableObjectBranded {
   /**
@@ -96,6 +155,12 @@ export interface TunnelRpc extends Rpc.DurableObjectBranded {
    * so it stops holding memory: it succeeds by rejecting with ERASED_ABORT_REASON (isErasedAbort).
    */
   erase(): Promise<void>;
+  /** The request log, newest first (see {@link RequestLogQuery}). */
+  requests(query: RequestLogQuery): Promise<RequestLogPage>;
+  /** Turns body capture (10 KiB per body) on or off for this tunnel; answers the new state. */
+  setCapture(enabled: boolean): Promise<boolean>;
+  /** Requests per minute, status classes and p50/p99 over the last `minutes`, oldest first. */
+  traffic(minutes: number): Promise<TrafficMinute[]>;
 }
 
 /** The message `erase` rejects with once the storage is gone. */

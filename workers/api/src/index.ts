@@ -6,6 +6,7 @@ import { type ApiEnv, authenticate } from "./auth";
 import { connectorConfiguration } from "./connector-configuration";
 import { dnsRoutes } from "./dns-routes";
 import { tokens } from "./tokens";
+import { tunnelRequests } from "./tunnel-requests";
 import { tunnels } from "./tunnels";
 import { vpcServices } from "./vpc-services";
 
@@ -23,6 +24,7 @@ app.use("*", authenticate);
 app.route("/", accounts);
 app.route("/accounts/:account_id/tokens", tokens);
 app.route("/accounts/:account_id/audit_logs", auditLogs);
+app.route("/accounts/:account_id/cfd_tunnel/:tunnel_id", tunnelRequests);
 app.route("/accounts/:account_id/cfd_tunnel", tunnels);
 app.route("/zones/:zone_id/tunnels/:tunnel_id/routes", dnsRoutes);
 app.route("/accounts/:account_id/connectivity/directory/services", vpcServices);

@@ -1,7 +1,7 @@
 import { FEATURES, type Header, ResetCode, type Target } from "@burrow/wire";
 import { contentLengthOf, headersForVisitor } from "../forwarded-headers";
 import { connectionOf } from "./connector-sockets";
-import { HttpStream, type ResponseHead } from "./http-stream";
+import { type ByteTrace, HttpStream, type ResponseHead } from "./http-stream";
 import { pumpRequestBody, type RequestBody } from "./request-body";
 import { StreamFailure, UnsupportedStatus } from "./stream-failure";
 import type { StreamTable } from "./stream-table";
@@ -32,6 +32,16 @@ export interface HttpCall {
   retryOn: ResetCode | null;
   /** Given back once the request no longer needs its admission slot. */
   release?: () => void;
+  /** Told of the exchange's bytes and end (public traffic only). */
+  trace?: ExchangeTrace;
+}
+
+/** Follows one exchange for the request log (request-log.ts): its bytes, head and end. */
+export interface ExchangeTrace extends ByteTrace {
+  /** The origin's head was accepted, carried by connection `connIndex`. */
+  answered(status: number, headers: Headers, connIndex: number | null): void;
+  /** The exchange ended (body streamed, cut short, or WebSocket closed). */
+  finished(): void;
 }
 
 /** The streamed Response, or the failure of the last attempt (null: no attempt could start). */
@@ -58,9 +68,13 @@ export async function streamHttp(
     const stream: HttpStream = streams.add(
       new HttpStream(id, socket, () => {
         streams.remove(id);
-        if (stream.answered) release();
+        if (stream.answered) {
+          release();
+          call.trace?.finished();
+        }
       }),
     );
+    stream.trace = call.trace ?? null;
     stream.send({
       kind: "requestHead",
       method: request.method,
@@ -83,15 +97,22 @@ export async function streamHttp(
       if (error.code === call.retryOn && call.body.replayable) continue;
       break;
     }
-    if (call.websocket) return { ok: true, response: webSocketResponse(stream, head) };
+    if (call.websocket) {
+      call.trace?.answered(head.status, new Headers(), connectionOf(socket)?.connIndex ?? null);
+      return { ok: true, response: webSocketResponse(stream, head) };
+    }
     const bodyless =
       request.method === "HEAD" || head.status === 204 || head.status === 304 || head.status < 200;
+    const supported = head.status >= 200 && head.status <= 599;
+    const responseHeaders = headersForVisitor(head.headers);
+    // Before finishWithoutBody, which ends the exchange at once.
+    if (supported)
+      call.trace?.answered(head.status, responseHeaders, connectionOf(socket)?.connIndex ?? null);
     if (bodyless) stream.finishWithoutBody();
-    if (head.status < 200 || head.status > 599) {
+    if (!supported) {
       stream.reset(ResetCode.protocol, "unsupported response status");
       return { ok: false, failure: new UnsupportedStatus(head.status) };
     }
-    const responseHeaders = headersForVisitor(head.headers);
     const body = bodyless ? null : stream.responseBody(contentLengthOf(responseHeaders));
     const response = new Response(body, {
       status: head.status,

@@ -16,6 +16,12 @@ import { type StreamDeadlines, StreamFailure, type TunnelStream } from "./stream
 /** The origin's answer head, as the connector sent it. */
 export type ResponseHead = Extract<FrameBody, { kind: "responseHead" }>;
 
+/** Sees each body chunk as it passes: the request log counts (and may capture) them. */
+export interface ByteTrace {
+  sent(bytes: Uint8Array): void;
+  received(bytes: Uint8Array): void;
+}
+
 /**
  * Visitor WebSocket messages the DO holds while the connector has granted no credit. workerd
  * cannot pause a visitor's socket, so past this the visitor is closed with 1013 (try again
@@ -51,6 +57,8 @@ export class HttpStream implements TunnelStream, BodySink {
   #messageQueueBytes = 0;
   #lastActivityAt = Date.now();
   #headReceived = false;
+  /** Set by the public proxy for the request log; null for VPC calls. */
+  trace: ByteTrace | null = null;
 
   constructor(id: number, socket: WebSocket, onDone: () => void) {
     this.id = id;
@@ -82,6 +90,7 @@ export class HttpStream implements TunnelStream, BodySink {
       const chunk = bytes.subarray(offset, offset + MAX_DATA_CHUNK_BYTES);
       if (!(await this.#sendWindow.take(chunk.byteLength))) return false;
       if (!this.send({ kind: "data", bytes: chunk })) return false;
+      this.trace?.sent(chunk);
     }
     return true;
   }
@@ -222,12 +231,14 @@ export class HttpStream implements TunnelStream, BodySink {
         if (frame.body.byteLength > 0) {
           if (!this.#receiveWindow.received(frame.body.byteLength)) return false;
           this.#queue.push(frame.body);
+          this.trace?.received(frame.body);
         }
         if (frame.endStream) this.#ended = true;
         this.#resolveHead(frame);
         return true;
       case "data":
         if (!this.#receiveWindow.received(frame.bytes.byteLength)) return false;
+        this.trace?.received(frame.bytes);
         if (this.#writer) this.#write(frame.bytes);
         else this.#queue.push(frame.bytes);
         return true;

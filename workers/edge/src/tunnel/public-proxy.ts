@@ -7,6 +7,7 @@ import type { ConnectorSockets } from "./connector-sockets";
 import { type Attempt, streamHttp } from "./http-proxy";
 import type { Reaping } from "./reaping";
 import { NO_BODY, streamedBody } from "./request-body";
+import type { RequestLog, RequestTrace } from "./request-log";
 import { ConnectorUnresponsive, type StreamFailure } from "./stream-failure";
 import type { StreamTable } from "./stream-table";
 
@@ -18,6 +19,7 @@ export interface PublicPath {
   streams: StreamTable;
   admission: Admission;
   reaping: Reaping;
+  log: RequestLog;
 }
 
 /**
@@ -25,10 +27,21 @@ export interface PublicPath {
  * streams the origin's answer back; every failure is the visitor's error page (error-page.ts).
  */
 export async function forwardVisitor(request: Request, path: PublicPath): Promise<Response> {
+  // An erased object writes nothing more, not even its request log.
   if (path.reaping.erased) return publicError("tunnel_deleted", request);
+  const clientIp = request.headers.get(TUNNEL_FETCH_HEADERS.clientIp) ?? "";
+  const trace = path.log.begin(request, clientIp);
+  return trace.settle(await forwardTraced(request, path, clientIp, trace));
+}
+
+async function forwardTraced(
+  request: Request,
+  path: PublicPath,
+  clientIp: string,
+  trace: RequestTrace,
+): Promise<Response> {
   if (path.sockets.routable().length === 0) return publicError("no_connector", request);
   const websocket = request.headers.get("upgrade")?.toLowerCase() === "websocket";
-  const clientIp = request.headers.get(TUNNEL_FETCH_HEADERS.clientIp) ?? "";
   const quick = request.headers.get(TUNNEL_FETCH_HEADERS.tunnelKind) === "quick";
   const release = path.admission.admit(clientIp, quick, websocket);
   if (!release) return publicError("too_many_requests", request, { "retry-after": "1" });
@@ -56,6 +69,7 @@ export async function forwardVisitor(request: Request, path: PublicPath): Promis
         attempts: eachConnection(path.sockets),
         retryOn: idempotent ? ResetCode.goingAway : null,
         release,
+        trace,
       },
       path.streams,
       path.ctx,

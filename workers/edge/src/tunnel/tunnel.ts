@@ -3,6 +3,9 @@ import {
   type ConnectionRecord,
   type ConnectorSnapshot,
   type DnsCacheStats,
+  type RequestLogPage,
+  type RequestLogQuery,
+  type TrafficMinute,
   TUNNEL_FETCH_HEADERS,
   type TunnelOperation,
   type TunnelRpc,
@@ -15,6 +18,7 @@ import { DnsCache } from "./dns-cache";
 import { Presence } from "./presence";
 import { forwardVisitor, type PublicPath } from "./public-proxy";
 import { Reaping } from "./reaping";
+import { RequestLog } from "./request-log";
 import { StreamTable } from "./stream-table";
 import { fetchVpcService, type VpcPath } from "./vpc-proxy";
 import { Watchdog } from "./watchdog";
@@ -33,6 +37,7 @@ export class Tunnel extends DurableObject<Env> implements TunnelRpc {
   readonly #presence: Presence;
   readonly #public: PublicPath;
   readonly #vpc: VpcPath;
+  readonly #log: RequestLog;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -40,8 +45,15 @@ export class Tunnel extends DurableObject<Env> implements TunnelRpc {
     this.#reaping = new Reaping(ctx);
     this.#presence = new Presence(ctx, env, this.#sockets, this.#reaping);
     this.#streams.watchedBy(new Watchdog(this.#streams, this.#sockets, env));
+    this.#log = new RequestLog(ctx.storage, Number(env.REQUEST_LOG_MAX_ENTRIES));
     const parts = { ctx, sockets: this.#sockets, streams: this.#streams };
-    this.#public = { ...parts, env, admission: new Admission(env), reaping: this.#reaping };
+    this.#public = {
+      ...parts,
+      env,
+      admission: new Admission(env),
+      reaping: this.#reaping,
+      log: this.#log,
+    };
     this.#vpc = { ...parts, dns: this.#dns };
   }
 
@@ -81,7 +93,20 @@ export class Tunnel extends DurableObject<Env> implements TunnelRpc {
     this.#reaping.spare();
   }
 
+  async requests(query: RequestLogQuery): Promise<RequestLogPage> {
+    return this.#log.list(query);
+  }
+
+  async setCapture(enabled: boolean): Promise<boolean> {
+    return this.#log.setCapture(enabled);
+  }
+
+  async traffic(minutes: number): Promise<TrafficMinute[]> {
+    return this.#log.traffic(minutes);
+  }
+
   async erase(): Promise<void> {
+    this.#log.discard();
     await this.#reaping.erase();
   }
 

@@ -11,6 +11,7 @@ import {
   statusBadge,
 } from "../format.js";
 import { currentSession } from "../session.js";
+import { trafficSection } from "./traffic.js";
 import { REFRESH_MS } from "./tunnels.js";
 
 /**
@@ -28,6 +29,7 @@ export function renderTunnel(main, [id]) {
   const routes = h("div");
   const config = h("div");
   const problem = h("div");
+  const traffic = trafficSection(tunnelPath);
   replace(
     main,
     h("p", null, h("a", { href: "#/tunnels" }, "← All tunnels")),
@@ -52,6 +54,7 @@ export function renderTunnel(main, [id]) {
       h("h2", { id: "config-title" }, "Ingress configuration"),
       config,
     ),
+    traffic.element,
   );
 
   let stopped = false;
@@ -83,6 +86,7 @@ export function renderTunnel(main, [id]) {
   return () => {
     stopped = true;
     clearInterval(timer);
+    traffic.stop();
   };
 }
 
