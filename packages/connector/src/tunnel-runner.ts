@@ -1,9 +1,9 @@
 import http from "node:http";
 import https from "node:https";
 import { setTimeout as sleep } from "node:timers/promises";
+import { CLOSE_CODES } from "@burrow/wire";
 import { fullJitterDelayMs } from "./backoff";
 import { ConnectorError } from "./connector-error";
-import { CLOSE_CODES } from "@burrow/wire";
 import { EdgeConnection, type TunnelKind, tunnelDeleted } from "./edge-connection";
 import { ConnectorMetrics } from "./metrics";
 import type { MetricsSource } from "./metrics-server";
