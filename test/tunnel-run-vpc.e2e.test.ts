@@ -41,7 +41,11 @@ describe("a VPC service whose tunnel_id is a named tunnel with two replicas", ()
     const created = await stack.admin("POST", `/client/v4/accounts/${ACCOUNT_TAG}/cfd_tunnel`, {
       name: "vpc-named",
     });
-    const tunnel = ((await created.json()) as { result: any }).result;
+    const tunnel = (
+      (await created.json()) as {
+        result: { id: string; credentials_file: Record<string, string> };
+      }
+    ).result;
     const credentialsFile = path.join(home, `${tunnel.id}.json`);
     writeFileSync(
       credentialsFile,
