@@ -14,6 +14,7 @@ import { benchWire } from "../packages/wire/src/codec-bench";
 import { benchNamedApi } from "../workers/api/bench/named-api-bench";
 import { benchVpc } from "../workers/binding/bench/vpc-bench";
 import { benchReaper } from "../workers/reaper/bench/reap-bench";
+import { benchNamedRun } from "./bench/named-run-bench";
 import {
   type BenchReport,
   type Figure,
@@ -77,6 +78,7 @@ async function main(): Promise<void> {
     reaper: async (quick) => plainFigures("reaper", await benchReaper({ quick })),
     vpc: async (quick) => plainFigures("vpc", await benchVpc({ quick })),
     "named-api": async (quick) => plainFigures("named-api", await benchNamedApi({ quick })),
+    "named-run": (quick) => benchNamedRun({ quick }),
   };
   for (const name of options.sections) {
     if (!(name in sections))

@@ -37,6 +37,7 @@ describe("a tunnel runner with several connections", () => {
       edge: stack.edge.url,
       origin: stack.origin.url,
       credentials: { tunnelId: tunnel.id, secret: tunnel.secret },
+      tunnelKind: "quick",
       haConnections: 4,
       gracePeriodMs: 1_000,
       log: (line) => logs.push(line),

@@ -104,6 +104,7 @@ export async function attachFakeConnector(
         arch: identity.arch,
         connIndex: identity.connIndex,
         features: options.features ?? [],
+        configVersion: 0,
       });
     });
     socket.on("message", (data: Buffer) => {

@@ -39,11 +39,15 @@ const REGISTER_TIMEOUT_MS = 15_000;
 export interface EdgeConnectionOptions {
   edge: URL;
   tunnelId: string;
+  /** Which kind of tunnel runs: the refusals tell a quick tunnel's user something else. */
+  tunnelKind: TunnelKind;
   /** Standard base64 of the 32 secret bytes, as `POST /tunnel` returned it. */
   secret: string;
   connectorId: string;
   connIndex: number;
   version: string;
+  /** The remote configuration version routed by now, announced in `hello` (0 when local). */
+  configVersion: () => number;
   /** The router in force now: read per request, so a new configuration applies at once. */
   router: () => OriginRouter;
   /** Agents for VPC traffic. */
@@ -55,6 +59,9 @@ export interface EdgeConnectionOptions {
   /** Set with `--inspect`: an observer per request, for the inspector's record of it. */
   observe?: ((head: RequestHead, connIndex: number) => StreamObserver) | null;
 }
+
+/** A quick tunnel (`burrow tunnel --url`) or a named one (`burrow tunnel run`). */
+export type TunnelKind = "quick" | "named";
 
 /** What the edge answered when it registered the connection. */
 export interface Registration {
@@ -136,7 +143,8 @@ export class EdgeConnection {
         const chunks: Buffer[] = [];
         response.on("data", (chunk: Buffer) => chunks.push(chunk));
         response.on("end", () => {
-          reject(refusal(response.statusCode ?? 0, Buffer.concat(chunks).toString("utf8")));
+          const body = Buffer.concat(chunks).toString("utf8");
+          reject(refusal(response.statusCode ?? 0, body, this.#options.tunnelKind));
           socket.terminate();
         });
       });
@@ -156,6 +164,7 @@ export class EdgeConnection {
           version,
           arch: `${process.platform}_${process.arch}`,
           connIndex,
+          configVersion: this.#options.configVersion(),
           // What this connector can do; the edge named its own in the 101's header.
           features: [
             FEATURES.heartbeat,
@@ -192,6 +201,16 @@ export class EdgeConnection {
         }
       });
     });
+  }
+
+  /**
+   * Tells the edge this connection now routes by configuration `version`, for `config_version`
+   * in the API's `/connections`. Only to an edge that announced it understands the frame.
+   */
+  reportConfigVersion(version: number): void {
+    if (this.#edgeFeatures.has(FEATURES.configVersion)) {
+      this.#send({ kind: "configApplied", streamId: 0, version });
+    }
   }
 
   /** Stops taking requests: the DO routes new ones elsewhere; running ones finish. */
@@ -350,7 +369,7 @@ const EDGE_ERROR_CODES = { unauthorized: 1002, tunnelDeleted: 1004 } as const;
  * Turns the edge's refusal of the upgrade into a fatal or retryable error, by the envelope's
  * error code rather than the HTTP status, which a proxy in between may rewrite.
  */
-function refusal(status: number, body: string): ConnectorError {
+function refusal(status: number, body: string, kind: TunnelKind): ConnectorError {
   let reason = body.slice(0, 300);
   let codes: number[] = [];
   try {
@@ -364,15 +383,26 @@ function refusal(status: number, body: string): ConnectorError {
     return new ConnectorError(
       "the edge refused the tunnel credentials",
       reason || "unknown tunnel or wrong secret",
-      "start a new quick tunnel (burrow tunnel --url …) or check the tunnel's credentials",
+      kind === "quick"
+        ? "start a new quick tunnel (burrow tunnel --url …) or check the tunnel's credentials"
+        : "the tunnel's secret may have been rotated: fetch a new token (burrow tunnel token <name>) or credentials file and run again",
     );
   }
-  if (codes.includes(EDGE_ERROR_CODES.tunnelDeleted)) {
-    return new ConnectorError(
-      "the tunnel was deleted",
-      "quick tunnels are deleted after five minutes without a connection",
-      "run burrow tunnel again to get a new quick tunnel",
-    );
-  }
+  if (codes.includes(EDGE_ERROR_CODES.tunnelDeleted)) return tunnelDeleted(kind);
   return retryable(`the edge answered HTTP ${status}`, reason);
+}
+
+/** The fatal error of a deleted tunnel, whether the upgrade was refused or the edge closed 4410. */
+export function tunnelDeleted(kind: TunnelKind): ConnectorError {
+  return kind === "quick"
+    ? new ConnectorError(
+        "the tunnel was deleted",
+        "quick tunnels are deleted after five minutes without a connection",
+        "run burrow tunnel again to get a new quick tunnel",
+      )
+    : new ConnectorError(
+        "tunnel deleted",
+        "the tunnel was deleted through the API (DELETE …/cfd_tunnel/<id>)",
+        "create it again (burrow tunnel create <name>) and run with its new credentials",
+      );
 }

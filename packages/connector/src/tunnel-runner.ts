@@ -1,9 +1,15 @@
 import http from "node:http";
 import https from "node:https";
 import { setTimeout as sleep } from "node:timers/promises";
+import { CLOSE_CODES } from "@burrow/wire";
 import { fullJitterDelayMs } from "./backoff";
 import { ConnectorError } from "./connector-error";
-import { EdgeConnection, type EdgeConnectionOptions } from "./edge-connection";
+import {
+  EdgeConnection,
+  type EdgeConnectionOptions,
+  type TunnelKind,
+  tunnelDeleted,
+} from "./edge-connection";
 import { ConnectorMetrics } from "./metrics";
 import type { MetricsSource } from "./metrics-server";
 import { OriginAgentPool, type OriginRouter, SingleOriginRouter } from "./origin-router";
@@ -33,6 +39,8 @@ export interface TunnelRunnerOptions {
   /** How requests pick their origin (a named tunnel's ingress); swap with {@link setRouter}. */
   router?: OriginRouter;
   credentials: TunnelCredentials;
+  /** Quick or named: a refusal's advice depends on it. */
+  tunnelKind: TunnelKind;
   /** Connections to the edge; quick tunnels use 1, named tunnels 4 (`--ha-connections`). */
   haConnections: number;
   /** Time in-flight requests get to finish after a shutdown signal. */
@@ -71,6 +79,7 @@ export class TunnelRunner implements MetricsSource {
   /** Agents of ingress origins, shared by every configuration version this runner applies. */
   readonly originAgents = new OriginAgentPool();
   #router: OriginRouter;
+  #configVersion = 0;
 
   constructor(options: TunnelRunnerOptions) {
     this.#options = options;
@@ -119,6 +128,18 @@ export class TunnelRunner implements MetricsSource {
     return this.#router;
   }
 
+  /**
+   * Records the remote configuration version now routed by and reports it on every registered
+   * connection; connections that register later announce it in their `hello`.
+   */
+  setConfigVersion(version: number): void {
+    this.#configVersion = version;
+    this.metrics.configVersion = version;
+    for (const slot of this.#slots) {
+      if (slot.registered) slot.connection?.reportConfigVersion(version);
+    }
+  }
+
   /** One slot's reconnect loop. */
   async #keepConnected(slot: ConnectionSlot): Promise<void> {
     const { edge, credentials, log } = this.#options;
@@ -127,11 +148,13 @@ export class TunnelRunner implements MetricsSource {
       const connection = new EdgeConnection({
         edge,
         tunnelId: credentials.tunnelId,
+        tunnelKind: this.#options.tunnelKind,
         secret: credentials.secret,
         connectorId: this.connectorId,
         connIndex: slot.index,
         version: CONNECTOR_VERSION,
         router: () => this.#router,
+        configVersion: () => this.#configVersion,
         agent: this.#agent,
         metrics: this.metrics,
         log,
@@ -152,6 +175,8 @@ export class TunnelRunner implements MetricsSource {
         this.metrics.connectionRegistered.set(slot.index, false);
         if (this.#stopping.signal.aborted) break;
         log(`connection ${slot.index} to the edge closed (${end.code} ${end.reason})`);
+        // The edge closes 4410 only once the registry deleted the tunnel: retrying is pointless.
+        if (end.code === CLOSE_CODES.tunnelDeleted) throw tunnelDeleted(this.#options.tunnelKind);
       } catch (error) {
         slot.registered = false;
         this.metrics.connectionRegistered.set(slot.index, false);

@@ -11,6 +11,7 @@ export type AuditEvent =
   | "Secret rotated"
   | "Configuration updated"
   | "Connections cleaned up"
+  | "Connection cut"
   | `VPC service ${string}`;
 
 /** One audit_log row; `detail` is the JSON that was recorded with it, parsed. */

@@ -50,6 +50,11 @@ export interface ConnectionRecord {
   registered: boolean;
   /** Set by a `goAway` from the connector: finish what runs, start nothing new here. */
   draining: boolean;
+  /**
+   * The remote configuration version the connector routes by, from `hello` and then each
+   * `configApplied`; 0 when locally managed. Absent in records of an older build.
+   */
+  configVersion?: number;
 }
 
 /** A connection that closed recently, as the management API lists it. */
@@ -142,6 +147,12 @@ export interface TunnelRpc extends Rpc.DurableObjectBranded {
    * Returns how many connections were closed.
    */
   disconnect(connectorId?: string, tunnelDeleted?: boolean): Promise<number>;
+  /**
+   * Cuts one connection by its id, as a network fault would: its streams fail at once, the drop
+   * is remembered (the connector is pending reconnect) and the connector reconnects it with
+   * backoff while its other connections serve. False when no live connection has that id.
+   */
+  cutConnection(connectionId: string): Promise<boolean>;
   /**
    * The reaper's claim on an idle tunnel: false, changing nothing, when a connector is attached,
    * attaching, or was active at or after `inactiveBefore`; otherwise refuses new connections

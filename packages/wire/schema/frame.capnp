@@ -52,6 +52,10 @@ struct Frame {
 
     goAway @15 :Text;
     # Graceful shutdown: the sender takes no new streams and lets open ones finish.
+
+    configApplied @16 :UInt32;
+    # Connector to edge on stream 0: it now routes by this remote configuration version (sent
+    # on every connection when a new version is applied; `hello` carries the one at connect).
   }
 }
 
@@ -191,6 +195,10 @@ struct Hello {
 
   features @4 :List(Text);
   # Names rather than a bit set, so a connector can announce features this schema predates.
+
+  configVersion @5 :UInt32;
+  # The remote configuration version the connector routes by; 0 for a locally managed one
+  # (or one that predates this field), as Cloudflare reports `config_version` 0 then.
 }
 
 struct Registered {

@@ -244,6 +244,7 @@ function writeFrame(frame: Frame, root: gen.Frame): void {
       setText(hello, "version", frame.version);
       setText(hello, "arch", frame.arch);
       hello.connIndex = frame.connIndex;
+      hello.configVersion = frame.configVersion;
       writeTextList(frame.features, (n) => hello._initFeatures(n));
       return;
     }
@@ -263,6 +264,9 @@ function writeFrame(frame: Frame, root: gen.Frame): void {
     case "goAway":
       // The union member is the text itself, so an empty reason is still written to select it.
       root.goAway = frame.reason;
+      return;
+    case "configApplied":
+      root.configApplied = frame.version;
       return;
     default:
       assertNever(frame);
@@ -361,6 +365,8 @@ function segmentBytes(frame: Frame): number {
     case "goAway":
       // Written even when empty (it selects the union member): at least the NUL terminator.
       return bytes + padToWord(utf8Length(frame.reason) + 1);
+    case "configApplied":
+      return bytes;
     default:
       return assertNever(frame);
   }
@@ -535,6 +541,7 @@ function readFrame(root: gen.Frame): DecodeResult {
         arch: hello.arch,
         connIndex: hello.connIndex,
         features: hello._hasFeatures() ? readTextList(hello.features) : [],
+        configVersion: hello.configVersion,
       };
       break;
     }
@@ -558,6 +565,9 @@ function readFrame(root: gen.Frame): DecodeResult {
       break;
     case gen.Frame.GO_AWAY:
       frame = { kind: "goAway", streamId, reason: root.goAway };
+      break;
+    case gen.Frame.CONFIG_APPLIED:
+      frame = { kind: "configApplied", streamId, version: root.configApplied };
       break;
     default:
       // A newer peer's union member: not malformed, just not ours to understand.
@@ -686,9 +696,16 @@ function findProblem(frame: Frame): string | undefined {
       if (!isUint(frame.ttlSeconds, MAX_UINT32)) return `TTL ${frame.ttlSeconds} is not a uint32`;
       return undefined;
     case "hello":
+      if (!isUint(frame.configVersion, MAX_UINT32)) {
+        return `configuration version ${frame.configVersion} is not a uint32`;
+      }
       return isUint(frame.connIndex, MAX_UINT16)
         ? undefined
         : `connection index ${frame.connIndex} is not 0-65535`;
+    case "configApplied":
+      return isUint(frame.version, MAX_UINT32)
+        ? undefined
+        : `configuration version ${frame.version} is not a uint32`;
     case "ping":
     case "pong":
       return frame.nonce >= 0n && frame.nonce <= MAX_UINT64

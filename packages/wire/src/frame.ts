@@ -101,11 +101,15 @@ export type FrameBody =
       connIndex: number;
       /** Feature names the connector supports, e.g. "vpc". */
       features: string[];
+      /** The remote configuration version the connector routes by; 0 when locally managed. */
+      configVersion: number;
     }
   | { kind: "registered"; connectionId: string; location: string; hostname: string }
   | { kind: "ping"; nonce: bigint }
   | { kind: "pong"; nonce: bigint }
-  | { kind: "goAway"; reason: string };
+  | { kind: "goAway"; reason: string }
+  /** Connector → edge: it now routes by remote configuration `version` (stream 0). */
+  | { kind: "configApplied"; version: number };
 
 /** One WebSocket message between a Tunnel DO and a connector. Stream 0 is the connection itself. */
 export type Frame = FrameBody & { streamId: number };

@@ -52,10 +52,16 @@ export const FEATURES = {
   heartbeat: "heartbeat",
   /** WebSocket messages spend credit that `windowUpdate` frames return. */
   webSocketWindow: "websocket-window",
+  /** The edge records `configApplied` frames (an older edge would close on the unknown kind). */
+  configVersion: "config-version",
 } as const;
 
 /** What this edge understands, in the order it lists them. */
-export const EDGE_FEATURES = [FEATURES.heartbeat, FEATURES.webSocketWindow] as const;
+export const EDGE_FEATURES = [
+  FEATURES.heartbeat,
+  FEATURES.webSocketWindow,
+  FEATURES.configVersion,
+] as const;
 
 /** The edge-features header value for `features`. */
 export function formatFeatures(features: readonly string[]): string {

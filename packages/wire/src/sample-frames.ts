@@ -158,6 +158,17 @@ export const samples: { [K in FrameKind]: FrameOf<K>[] } = {
       arch: "linux-x64",
       connIndex: 3,
       features: ["vpc", "dns"],
+      configVersion: 0,
+    },
+    {
+      kind: "hello",
+      streamId: 0,
+      connectorId: "0b6f6c3e-8d2e-4f1a-9c55-6f1e2d3c4b5a",
+      version: "0.1.0",
+      arch: "linux-x64",
+      connIndex: 0,
+      features: [],
+      configVersion: 0xffff_ffff,
     },
   ],
   registered: [
@@ -177,6 +188,10 @@ export const samples: { [K in FrameKind]: FrameOf<K>[] } = {
   goAway: [
     { kind: "goAway", streamId: 0, reason: "deploying" },
     { kind: "goAway", streamId: 0, reason: "" },
+  ],
+  configApplied: [
+    { kind: "configApplied", streamId: 0, version: 1 },
+    { kind: "configApplied", streamId: 0, version: 0xffff_ffff },
   ],
 };
 

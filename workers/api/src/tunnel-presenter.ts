@@ -90,7 +90,11 @@ export function presentConnectors(snapshot: ConnectorSnapshot) {
       version: first?.version ?? "",
       features: first?.features ?? [],
       run_at: iso(Math.min(...conns.map(({ conn }) => conn.openedAt))),
-      config_version: 0,
+      // What the connector's live connections last reported; they agree once a version landed.
+      config_version: Math.max(
+        0,
+        ...conns.flatMap(({ conn, pending }) => (pending ? [] : [conn.configVersion ?? 0])),
+      ),
       conns: conns.map(({ conn, pending: isPending }) => presentConnection(conn, isPending)),
     };
   });

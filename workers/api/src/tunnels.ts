@@ -225,6 +225,15 @@ tunnels.get("/:tunnel_id/connections", async (c) => {
 tunnels.delete("/:tunnel_id/connections", async (c) => {
   const tunnel = await tunnelOf(c);
   const clientId = c.req.query("client_id") || undefined;
+  // Burrow's extension: `connection_id` cuts one connection as a network fault would (the
+  // connector reconnects it, the others keep serving), for fault drills and tests.
+  const connectionId = c.req.query("connection_id");
+  if (connectionId) {
+    const cut = await tunnelConnections(c.env, tunnel.id).cutConnection(connectionId);
+    if (!cut) throw new ApiError(404, "not_found", `no live connection ${connectionId}`);
+    await appendAudit(c.env.DB, tunnel.id, "Connection cut", { connectionId }, Date.now());
+    return c.json(successBody(null));
+  }
   const closed = await tunnelConnections(c.env, tunnel.id).disconnect(clientId);
   await appendAudit(
     c.env.DB,

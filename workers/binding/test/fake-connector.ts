@@ -87,6 +87,7 @@ export class FakeConnector {
         arch: "test",
         connIndex: 0,
         features,
+        configVersion: 0,
       }),
     );
     await registered;

@@ -40,6 +40,7 @@ export async function runQuickTunnel(args: ParsedArgs<typeof TUNNEL_ARGS>): Prom
     edge,
     origin,
     credentials: { tunnelId: quickTunnel.id, secret: quickTunnel.secret },
+    tunnelKind: "quick",
     // trycloudflare serves a quick tunnel over one connection.
     haConnections: 1,
     gracePeriodMs: gracePeriodSeconds * 1000,

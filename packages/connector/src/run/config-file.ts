@@ -60,6 +60,11 @@ export interface TunnelConfigFile {
   edge?: string;
   origincert?: string;
   token?: string;
+  /**
+   * Burrow's key (cloudflared has none; its `warp-routing: {enabled}` is the nearest): serve VPC
+   * services as `--vpc`, `--vpc-allow`, `--resolver` and `--vpc-ca-file` do; flags win.
+   */
+  vpc?: { enabled?: boolean; allow?: string; resolver?: string; "ca-file"?: string };
   [key: string]: unknown;
 }
 

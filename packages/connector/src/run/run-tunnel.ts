@@ -78,6 +78,7 @@ export async function runNamedTunnel(
     // Replaced just below, once the runner's agent pool exists.
     origin: new URL("http://127.0.0.1:1"),
     credentials: { tunnelId: credentials.tunnelId, secret: credentials.secret },
+    tunnelKind: "named",
     haConnections: plan.haConnections,
     gracePeriodMs: plan.gracePeriodMs,
     log,
@@ -87,7 +88,7 @@ export async function runNamedTunnel(
   const router = buildRouter(runner.originAgents);
   runner.setRouter(router);
   if (router instanceof IngressRouter && router.configVersion !== null) {
-    runner.metrics.configVersion = router.configVersion;
+    runner.setConfigVersion(router.configVersion);
   }
 
   const metricsServer = await startMetrics(plan.metrics, runner);
@@ -112,7 +113,7 @@ export async function runNamedTunnel(
       apply: (configuration) => {
         try {
           active.setRouter(remoteRouter(configuration, active.originAgents, rulesCounter, log));
-          active.metrics.configVersion = configuration.version;
+          active.setConfigVersion(configuration.version);
         } catch (error) {
           const why = error instanceof Error ? error.message : String(error);
           log(

@@ -45,7 +45,13 @@ export const Frame_Which = {
 * Graceful shutdown: the sender takes no new streams and lets open ones finish.
 *
 */
-  GO_AWAY: 14
+  GO_AWAY: 14,
+  /**
+* Connector to edge on stream 0: it now routes by this remote configuration version (sent
+* on every connection when a new version is applied; `hello` carries the one at connect).
+*
+*/
+  CONFIG_APPLIED: 15
 } as const;
 export type Frame_Which = (typeof Frame_Which)[keyof typeof Frame_Which];
 /**
@@ -69,6 +75,7 @@ export class Frame extends $.Struct {
   static readonly PING = Frame_Which.PING;
   static readonly PONG = Frame_Which.PONG;
   static readonly GO_AWAY = Frame_Which.GO_AWAY;
+  static readonly CONFIG_APPLIED = Frame_Which.CONFIG_APPLIED;
   static readonly _capnp = {
     displayName: "Frame",
     id: "d0c955fa49978925",
@@ -397,6 +404,22 @@ export class Frame extends $.Struct {
   set goAway(value: string) {
     $.utils.setUint16(4, 14, this);
     $.utils.setText(0, value, this);
+  }
+  /**
+* Connector to edge on stream 0: it now routes by this remote configuration version (sent
+* on every connection when a new version is applied; `hello` carries the one at connect).
+*
+*/
+  get configApplied(): number {
+    $.utils.testWhich("configApplied", $.utils.getUint16(4, this), 15, this);
+    return $.utils.getUint32(8, this);
+  }
+  get _isConfigApplied(): boolean {
+    return $.utils.getUint16(4, this) === 15;
+  }
+  set configApplied(value: number) {
+    $.utils.setUint16(4, 15, this);
+    $.utils.setUint32(8, value, this);
   }
   toString(): string { return "Frame_" + super.toString(); }
   which(): Frame_Which {
@@ -906,6 +929,17 @@ export class Hello extends $.Struct {
   }
   set features(value: $.List<string>) {
     $.utils.copyFrom(value, $.utils.getPointer(3, this));
+  }
+  /**
+* The remote configuration version the connector routes by; 0 for a locally managed one
+* (or one that predates this field), as Cloudflare reports `config_version` 0 then.
+*
+*/
+  get configVersion(): number {
+    return $.utils.getUint32(4, this);
+  }
+  set configVersion(value: number) {
+    $.utils.setUint32(4, value, this);
   }
   toString(): string { return "Hello_" + super.toString(); }
 }

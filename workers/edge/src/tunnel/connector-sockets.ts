@@ -112,6 +112,7 @@ export class ConnectorSockets {
       features: [],
       registered: false,
       draining: false,
+      configVersion: 0,
     };
     const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
     this.#ctx.acceptWebSocket(server, [CONNECTOR_TAG]);
@@ -170,6 +171,7 @@ export class ConnectorSockets {
         const record = connectionOf(socket);
         if (!record) return true;
         record.features = frame.features.slice(0, 16);
+        record.configVersion = frame.configVersion;
         record.registered = true;
         socket.serializeAttachment(record);
         send(socket, {
@@ -186,6 +188,13 @@ export class ConnectorSockets {
         return true;
       case "pong":
         return true;
+      case "configApplied": {
+        const record = connectionOf(socket);
+        if (!record) return true;
+        record.configVersion = frame.version;
+        socket.serializeAttachment(record);
+        return true;
+      }
       case "goAway": {
         const record = connectionOf(socket);
         if (!record) return true;

@@ -114,6 +114,22 @@ export class Presence {
   }
 
   /**
+   * Closes the one live connection `connectionId` with 1012 (service restart: the connector
+   * reconnects it) and fails its streams; its drop stays remembered, so the tunnel is degraded
+   * until the connector is back. False when no live connection has that id.
+   */
+  async cut(streams: StreamTable, connectionId: string): Promise<boolean> {
+    const socket = this.#sockets
+      .live()
+      .find((candidate) => connectionOf(candidate)?.connectionId === connectionId);
+    if (!socket) return false;
+    socket.close(1012, "connection cut");
+    streams.failOn(socket, "connector connection cut");
+    await this.recordDisconnect(socket);
+    return true;
+  }
+
+  /**
    * Runs D1 presence writes (connected / disconnected) one at a time. Two D1 writes started
    * back to back can land in either order, which once left D1 saying "idle" under a live
    * connector; queued, they land in the order the DO saw the events.

@@ -84,6 +84,10 @@ export class Tunnel extends DurableObject<Env> implements TunnelRpc {
     return this.#presence.disconnect(this.#streams, connectorId, tunnelDeleted);
   }
 
+  async cutConnection(connectionId: string): Promise<boolean> {
+    return this.#presence.cut(this.#streams, connectionId);
+  }
+
   async reap(inactiveBefore: number): Promise<boolean> {
     // No await between the check and the claim: a racing connect lands wholly before or after.
     return this.#reaping.claim(inactiveBefore, this.#presence.busy);

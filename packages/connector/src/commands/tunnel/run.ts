@@ -1,5 +1,7 @@
 import { defineCommand } from "citty";
+import { ConnectorError } from "../../connector-error";
 import { parseInspectFlag } from "../../inspector/server";
+import type { TunnelConfigFile } from "../../run/config-file";
 import { resolveRun } from "../../run/resolve-run";
 import { runNamedTunnel } from "../../run/run-tunnel";
 import { vpcOptionsFrom } from "../../vpc/options";
@@ -35,11 +37,39 @@ export default defineCommand({
       metrics: flags.metrics || null,
       gracePeriod: tunnelFlagGiven("grace-period") ? flags["grace-period"] : null,
     });
-    const vpc = flags.vpc
-      ? vpcOptionsFrom(flags["vpc-allow"], flags.resolver, flags["vpc-ca-file"])
-      : null;
+    // `vpc:` in the config file, or the flags; a flag given wins over the file's key.
+    const fromFile = vpcSection(plan.config?.vpc, plan.config?.file ?? "");
+    const given = (flag: "vpc-allow" | "resolver" | "vpc-ca-file") =>
+      tunnelFlagGiven(flag) ? flags[flag] : undefined;
+    const vpc =
+      flags.vpc || fromFile?.enabled
+        ? vpcOptionsFrom(
+            given("vpc-allow") ?? fromFile?.allow ?? flags["vpc-allow"],
+            given("resolver") ?? fromFile?.resolver ?? flags.resolver,
+            given("vpc-ca-file") ?? fromFile?.["ca-file"] ?? flags["vpc-ca-file"],
+          )
+        : null;
     if (vpc) log(`serving VPC services within ${vpc.networks.cidrs.join(", ")}`);
     const inspect = parseInspectFlag(flags.inspect as string | boolean | undefined, false);
     await runNamedTunnel(plan, log, vpc, inspect);
   },
 });
+
+/** The config file's `vpc:` section, checked: each key has the type its flag has. */
+function vpcSection(section: unknown, file: string): TunnelConfigFile["vpc"] | null {
+  if (section === undefined || section === null) return null;
+  const fix = "e.g. vpc: {enabled: true, allow: 10.0.0.0/8, resolver: 10.0.0.2}";
+  if (typeof section !== "object" || Array.isArray(section)) {
+    throw new ConnectorError(`bad vpc in ${file}`, "expected a mapping", fix);
+  }
+  const vpc = section as Record<string, unknown>;
+  if (vpc.enabled !== undefined && typeof vpc.enabled !== "boolean") {
+    throw new ConnectorError(`bad vpc.enabled in ${file}`, "expected true or false", fix);
+  }
+  for (const key of ["allow", "resolver", "ca-file"]) {
+    if (vpc[key] !== undefined && typeof vpc[key] !== "string") {
+      throw new ConnectorError(`bad vpc.${key} in ${file}`, "expected a string", fix);
+    }
+  }
+  return vpc as TunnelConfigFile["vpc"];
+}
