@@ -1,8 +1,11 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEdge, type TestEdge } from "../harness/edge";
-import { attachFakeConnector, type FakeConnector } from "../harness/fake-connector";
+import { running, spawnBurrow, until } from "../harness/named-run";
 import { launchBrowser, type TestBrowser } from "./browser";
 
 /** The API Worker's name (workers/api/wrangler.toml) and the operator token it is given here. */
@@ -17,7 +20,8 @@ let edge: TestEdge;
 let browser: TestBrowser;
 /** Every token the tests handle, none of which may appear in a console line or a URL. */
 const tokens = new Set<string>([ADMIN_TOKEN]);
-const sockets: FakeConnector[] = [];
+/** HOME for the real connectors, so no ~/.cloudflared of the machine is read. */
+const home = mkdtempSync(path.join(tmpdir(), "burrow-dashboard-"));
 
 /** Calls the API from Node (as the operator, unless told otherwise). */
 async function api<T = unknown>(
@@ -41,13 +45,49 @@ async function api<T = unknown>(
 }
 
 async function createTunnel(name: string) {
-  const created = await api<{ id: string; credentials_file: { TunnelSecret: string } }>(
+  const created = await api<{ id: string; credentials_file: Record<string, string> }>(
     "POST",
     `/accounts/${ACCOUNT}/cfd_tunnel`,
     { name, config_src: "cloudflare" },
   );
   expect(created.status).toBe(200);
-  return { id: created.body.result.id, secret: created.body.result.credentials_file.TunnelSecret };
+  const { id, credentials_file } = created.body.result;
+  return { id, secret: credentials_file.TunnelSecret ?? "", credentials: credentials_file };
+}
+
+/**
+ * Starts the real `burrow tunnel run` for `tunnel` with `haConnections` connections; resolves
+ * with the process and its connector id once every connection is registered.
+ */
+async function runReplica(tunnel: Awaited<ReturnType<typeof createTunnel>>, haConnections: number) {
+  const credentialsFile = path.join(home, `${tunnel.id}.json`);
+  writeFileSync(
+    credentialsFile,
+    JSON.stringify({ ...tunnel.credentials, Endpoint: edge.url.origin }),
+  );
+  const connector = await spawnBurrow(
+    [
+      "tunnel",
+      "run",
+      "--credentials-file",
+      credentialsFile,
+      "--ha-connections",
+      String(haConnections),
+      "--metrics",
+      "127.0.0.1:0",
+    ],
+    home,
+  );
+  const ready = await until(
+    async () => {
+      const answer = await fetch(new URL("/ready", connector.metricsUrl));
+      const body = (await answer.json()) as { readyConnections: number; connectorId: string };
+      return body.readyConnections === haConnections ? body : null;
+    },
+    45_000,
+    "every connection registered",
+  );
+  return { connector, connectorId: ready.connectorId };
 }
 
 async function createToken(name: string, scopes: string[]) {
@@ -85,7 +125,8 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  for (const { socket } of sockets) socket.terminate();
+  for (const connector of running) connector.child.kill("SIGKILL");
+  rmSync(home, { recursive: true, force: true });
   await browser?.close();
   await edge?.dispose();
 });
@@ -129,26 +170,24 @@ describe("dashboard in a real browser", () => {
     await page.close();
   });
 
-  it("shows a named tunnel turn from inactive to healthy when a connector attaches and degraded when a connection drops, without reloading", async () => {
+  it("shows a named tunnel turn from inactive to healthy when connectors start and degraded when one dies, without reloading", async () => {
     const tunnel = await createTunnel("browser-web");
     const page = await signIn(ADMIN_TOKEN);
     await row(page, tunnel.id).locator('[data-status="inactive"]').waitFor();
     await browser.screenshot(page, "tunnels-inactive");
     // A page reload would drop this marker: the badge must change by the page's own refresh.
     await page.evaluate(() => Object.assign(window, { burrowNoReload: true }));
-    const connectorId = crypto.randomUUID();
-    for (let connIndex = 0; connIndex < 4; connIndex++) {
-      sockets.push(await attachFakeConnector(edge.url, tunnel, { connectorId, connIndex }));
-    }
+    // Two real replicas of two connections each: four connections, as one connector opens.
+    const survivor = await runReplica(tunnel, 2);
+    const doomed = await runReplica(tunnel, 2);
     await row(page, tunnel.id).locator('[data-status="healthy"]').waitFor({ timeout: LIVE_MS });
     await row(page, tunnel.id)
       .locator("[data-connections]")
       .getByText("4")
       .waitFor({ timeout: LIVE_MS });
     await browser.screenshot(page, "tunnels-healthy");
-    const cut = sockets.pop() as FakeConnector;
-    cut.socket.close(1000, "cut by the test");
-    await cut.closed;
+    doomed.connector.child.kill("SIGKILL");
+    await doomed.connector.exited;
     await row(page, tunnel.id).locator('[data-status="degraded"]').waitFor({ timeout: LIVE_MS });
     expect(await page.evaluate(() => (window as { burrowNoReload?: boolean }).burrowNoReload)).toBe(
       true,
@@ -167,10 +206,13 @@ describe("dashboard in a real browser", () => {
 
     await row(page, tunnel.id).getByRole("link", { name: "browser-web" }).click();
     await page.getByRole("heading", { level: 1, name: "browser-web" }).waitFor();
-    const connector = page.locator(`[data-connector-id="${connectorId}"]`);
-    await connector.getByText("Pending reconnect").waitFor({ timeout: LIVE_MS });
-    await expect.poll(() => connector.getByText("Live", { exact: true }).count()).toBe(3);
-    expect(await connector.locator("dl").textContent()).toMatch(/Version\s*e2e[\s\S]*Arch\s*test/);
+    const dead = page.locator(`[data-connector-id="${doomed.connectorId}"]`);
+    await expect
+      .poll(() => dead.getByText("Pending reconnect").count(), { timeout: LIVE_MS })
+      .toBe(2);
+    const live = page.locator(`[data-connector-id="${survivor.connectorId}"]`);
+    await expect.poll(() => live.getByText("Live", { exact: true }).count()).toBe(2);
+    expect(await live.locator("dl").textContent()).toMatch(/Version\s*0\.1\.0[\s\S]*Arch\s*linux_/);
     await page.locator('[data-tunnel-status="degraded"]').waitFor();
     await browser.screenshot(page, "tunnel");
 
