@@ -23,12 +23,12 @@ const NOT_DEPLOYED = new Set(["burrow-example-consumer"]);
  */
 export const SECRETS: Record<string, Array<{ name: string; why: string }>> = {
   "burrow-api": [
-    { name: "ADMIN_TOKEN", why: "bearer token of the tunnels API; unset = every call answers 401" },
+    {
+      name: "ADMIN_TOKEN",
+      why: "the operator's token for /client/v4; unset = every call answers 401",
+    },
     { name: "TUNNEL_SECRET_KEY", why: "seals tunnel secrets so GET /token works" },
     { name: "CF_API_TOKEN", why: "only with CF_ZONE_ID set: real DNS records" },
-  ],
-  "burrow-binding": [
-    { name: "ADMIN_TOKEN", why: "bearer token of the VPC services API; unset = 401" },
   ],
   "burrow-quick-tunnel": [{ name: "CF_API_TOKEN", why: "only with CF_ZONE_ID set: real DNS" }],
   "burrow-reaper": [{ name: "CF_API_TOKEN", why: "only with CF_ZONE_ID set: deletes records" }],

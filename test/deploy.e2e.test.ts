@@ -52,8 +52,9 @@ const ORDER = [
   "burrow-quick-tunnel",
   "burrow-edge",
   "burrow-reaper",
-  "burrow-api",
+  // The API calls the binding Worker (VPC_SERVICE_CACHE), so the binding goes first.
   "burrow-binding",
+  "burrow-api",
 ];
 const callsNamed = (method: string, pattern: RegExp, from = 0) =>
   api.calls.slice(from).filter((call) => call.method === method && pattern.test(call.path));
@@ -96,11 +97,9 @@ describe("pnpm run deploy", { timeout: 240_000 }, () => {
       api.calls.findIndex((call) => call.method === method && pattern.test(call.path));
     expect(index("POST", /\/d1\/database$/)).toBeLessThan(index("POST", /\/query$/));
     expect(index("POST", /\/query$/)).toBeLessThan(index("PUT", /\/workers\/scripts\/[^/]+$/));
-    expect(index("PUT", /burrow-binding$/)).toBeLessThan(index("GET", /\/secrets$/));
+    expect(index("PUT", /burrow-api$/)).toBeLessThan(index("GET", /\/secrets$/));
 
-    expect(run.output).toContain(
-      "wrangler secret put ADMIN_TOKEN -c workers/binding/wrangler.toml",
-    );
+    expect(run.output).toContain("wrangler secret put ADMIN_TOKEN -c workers/api/wrangler.toml");
     expect(run.output).toContain("edge: https://burrow-edge.burrow-test.workers.dev");
 
     // The committed configs keep their local id; the deploy-time copies are gone.
