@@ -1,117 +1,24 @@
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import http from "node:http";
-import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEdge, type TestEdge } from "./harness/edge";
+import {
+  ACCOUNT,
+  adminApi,
+  BURROW,
+  type NamedOrigin,
+  namedOrigin,
+  readyConnections,
+  running,
+  spawnBurrow,
+  until,
+  ZONE,
+} from "./harness/named-run";
 import { visit } from "./harness/visitor";
 
-const BURROW = path.resolve(
-  path.dirname(fileURLToPath(import.meta.url)),
-  "../packages/connector/bin/burrow.mjs",
-);
 const ADMIN_TOKEN = "tunnel-run-e2e-admin-token";
-// workers/api/wrangler.toml [vars].
-const ACCOUNT = "0000000000000000000000000000b055";
-const ZONE = "000000000000000000000000000020e5";
-
-/** A named origin that answers its name; `/hold` waits until released. */
-interface NamedOrigin {
-  url: string;
-  release(): void;
-  held(): number;
-  close(): Promise<void>;
-}
-
-async function namedOrigin(name: string): Promise<NamedOrigin> {
-  let waiting: Array<() => void> = [];
-  const server = http.createServer((request, response) => {
-    const answer = () => {
-      response.writeHead(200, { "content-type": "text/plain" });
-      response.end(`${name} ${request.url}`);
-    };
-    if (request.url?.startsWith("/hold")) {
-      waiting.push(answer);
-      setTimeout(answer, 60_000).unref();
-    } else answer();
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    release: () => {
-      for (const answer of waiting) answer();
-      waiting = [];
-    },
-    held: () => waiting.length,
-    close: () => {
-      server.closeAllConnections();
-      return new Promise((resolve) => server.close(() => resolve()));
-    },
-  };
-}
-
-async function until<T>(
-  check: () => Promise<T | null | false>,
-  ms: number,
-  what: string,
-): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await check().catch(() => null);
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`${what} not within ${ms} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
-interface RunningConnector {
-  child: ChildProcess;
-  logs(): string;
-  metricsUrl: URL;
-  exited: Promise<number | null>;
-}
-
-const running = new Set<RunningConnector>();
-
-/** Spawns the real CLI with a fresh HOME (so no ~/.cloudflared of the machine is read). */
-async function spawnBurrow(args: string[], home: string): Promise<RunningConnector> {
-  const child = spawn(process.execPath, [BURROW, ...args], {
-    stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, HOME: home, BURROW_EDGE: "", TUNNEL_TOKEN: "" },
-  });
-  let output = "";
-  child.stdout!.setEncoding("utf8").on("data", (text: string) => (output += text));
-  child.stderr!.setEncoding("utf8").on("data", (text: string) => (output += text));
-  const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
-  const connector: RunningConnector = {
-    child,
-    logs: () => output,
-    metricsUrl: new URL("http://127.0.0.1:0"),
-    exited,
-  };
-  running.add(connector);
-  void exited.then(() => running.delete(connector));
-  const line = await until(
-    async () =>
-      /metrics on (http:\/\/\S+)\/metrics/.exec(output) ??
-      (child.exitCode !== null ? Promise.reject() : null),
-    45_000,
-    `metrics line (logs: ${output.slice(-500)})`,
-  ).catch(() => {
-    throw new Error(`burrow did not start: ${output}`);
-  });
-  connector.metricsUrl = new URL(line[1]!);
-  return connector;
-}
-
-async function readyConnections(connector: RunningConnector): Promise<number> {
-  const response = await fetch(new URL("/ready", connector.metricsUrl));
-  return ((await response.json()) as { readyConnections: number }).readyConnections;
-}
 
 describe("burrow tunnel run", () => {
   let edge: TestEdge;
@@ -119,21 +26,7 @@ describe("burrow tunnel run", () => {
   let originA: NamedOrigin;
   let originB: NamedOrigin;
 
-  const api = async (method: string, route: string, body?: unknown) => {
-    const send = () =>
-      fetch(new URL(`/client/v4${route}`, edge.url), {
-        method,
-        headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-    // workerd may close an idle keep-alive socket just as fetch reuses it ("other side closed"):
-    // the request never reached a Worker, so it is sent once more.
-    const response = await send().catch(send);
-    // biome-ignore lint/suspicious/noExplicitAny: each call reads the fields of its own result.
-    const envelope = (await response.json()) as { success: boolean; result: any };
-    if (!envelope.success) throw new Error(`${method} ${route}: ${JSON.stringify(envelope)}`);
-    return envelope.result;
-  };
+  const api = adminApi(() => edge, ADMIN_TOKEN);
   const route = (tunnelId: string, hostname: string) =>
     api("PUT", `/zones/${ZONE}/tunnels/${tunnelId}/routes`, {
       type: "dns",
