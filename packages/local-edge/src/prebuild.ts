@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
-import { REPO_ROOT } from "./worker-configs";
+import { REPO_ROOT, workerVars } from "./worker-configs";
 
 /**
  * Bundles a Worker exactly as `wrangler deploy` would, without deploying, and returns the bundle's
@@ -24,4 +24,35 @@ export function prebuildWorker(config: string, outdir: string): string {
     { cwd: REPO_ROOT, stdio: "ignore" },
   );
   return path.join(outdir, "index.js");
+}
+
+/** The D1 id every committed wrangler.toml names for local runs (`pnpm run deploy` swaps it). */
+export const LOCAL_DATABASE_ID = "00000000-0000-4000-8000-000000000001";
+
+/**
+ * The edge (host of the Tunnel DO) and the binding Worker, prebuilt as `wrangler deploy` bundles
+ * them, as auxiliary Workers of a vitest pool whose own Worker binds them (the API's and the
+ * binding's tests). Their variables come from their wrangler.toml files.
+ */
+export function prebuiltTunnelWorkers(buildDir: string) {
+  const common = {
+    modules: true,
+    compatibilityDate: "2026-04-20",
+    d1Databases: { DB: LOCAL_DATABASE_ID },
+  };
+  return [
+    {
+      ...common,
+      name: "burrow-edge",
+      scriptPath: prebuildWorker("wrangler.toml", path.join(buildDir, "edge")),
+      durableObjects: { TUNNEL: { className: "Tunnel", useSQLite: true } },
+      bindings: workerVars("wrangler.toml"),
+    },
+    {
+      ...common,
+      name: "burrow-binding",
+      scriptPath: prebuildWorker("workers/binding/wrangler.toml", path.join(buildDir, "binding")),
+      durableObjects: { TUNNEL: { className: "Tunnel", scriptName: "burrow-edge" } },
+    },
+  ];
 }
