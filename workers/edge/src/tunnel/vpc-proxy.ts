@@ -35,7 +35,9 @@ export async function fetchVpcService(
   if (request.headers.get("upgrade")?.toLowerCase() === "websocket") {
     throw fail("WebSocket upgrades are not supported through VPC services");
   }
-  if (!path.sockets.pick(FEATURES.vpc)) throw fail(new NoVpcConnector().message);
+  // A check only: `pick` would also advance the rotation, and two picks per call sent every VPC
+  // request of a tunnel to every other connection (found when two replicas served one each).
+  if (path.sockets.routable(FEATURES.vpc).length === 0) throw fail(new NoVpcConnector().message);
 
   let addresses: string[];
   if ("addresses" in route.host) {
