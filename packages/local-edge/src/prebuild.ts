@@ -45,7 +45,10 @@ export function prebuiltTunnelWorkers(buildDir: string) {
       ...common,
       name: "burrow-edge",
       scriptPath: prebuildWorker("wrangler.toml", path.join(buildDir, "edge")),
-      durableObjects: { TUNNEL: { className: "Tunnel", useSQLite: true } },
+      durableObjects: {
+        TUNNEL: { className: "Tunnel", useSQLite: true },
+        TUNNEL_CONNECTION: { className: "TunnelConnection", useSQLite: true },
+      },
       bindings: workerVars("wrangler.toml"),
     },
     {

@@ -55,6 +55,11 @@ export interface ConnectionRecord {
    * `configApplied`; 0 when locally managed. Absent in records of an older build.
    */
   configVersion?: number;
+  /**
+   * Visitor requests this connection's object has taken since it started (in memory): shows
+   * how the edge spreads a tunnel's traffic. Present in `connections()`, absent in stored copies.
+   */
+  servedRequests?: number;
 }
 
 /** A connection that closed recently, as the management API lists it. */
@@ -213,4 +218,14 @@ export const TUNNEL_FETCH_HEADERS = {
   /** The connector's IP and the edge's colo, recorded with the connection. */
   originIp: "x-burrow-origin-ip",
   colo: "x-burrow-colo",
+  /**
+   * The connection a visitor request was sent to (the edge picked its connection object): a
+   * connection object that cannot serve it hands it back to the Tunnel DO naming itself here, so
+   * the Tunnel DO picks another.
+   */
+  connectionId: "x-burrow-connection-id",
+  /** Set by the Tunnel DO on a request it hands to a connection object: it is not handed back. */
+  relayed: "x-burrow-relayed",
+  /** The ConnectionRecord (JSON) the Tunnel DO admitted, on the upgrade to its connection object. */
+  connectionRecord: "x-burrow-connection-record",
 } as const;

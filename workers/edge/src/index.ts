@@ -2,12 +2,15 @@ import { ApiError, errorResponse, failureBody, successBody } from "@burrow/cf-ap
 import { TUNNEL_FETCH_HEADERS, type TunnelOperation } from "@burrow/tunnel-contract";
 import { CONNECT_PATH, HANDSHAKE_HEADERS } from "@burrow/wire";
 import { Hono } from "hono";
+import { connectionObjectFor, forgetConnections } from "./connection-routes";
 import { authenticateConnector } from "./connector-auth";
 import { PUBLIC_ERRORS, publicError } from "./error-page";
 import { headersFit, INTERNAL_HEADER_PREFIX } from "./forwarded-headers";
 import { forgetRoute, routeFor } from "./hostname-routes";
 import { connectionNominated, isHost, requestHeadProblem } from "./request-head";
+import { connectionObjectName } from "./tunnel/connection-directory";
 
+export { TunnelConnection } from "./connection/tunnel-connection";
 export { Tunnel } from "./tunnel/tunnel";
 
 /**
@@ -32,18 +35,37 @@ apex.get(CONNECT_PATH, async (c) => {
     throw new ApiError(426, "bad_request", "connect with a WebSocket upgrade");
   }
   const tunnel = await authenticateConnector(c.env.DB, c.req.raw);
+  const header = (name: string) => c.req.header(name) ?? "";
+  const tunnelObject = c.env.TUNNEL.getByName(tunnel.id);
+  const admitted = await tunnelObject.admitConnection({
+    tunnelId: tunnel.id,
+    connectorId: header(HANDSHAKE_HEADERS.connectorId),
+    version: header(HANDSHAKE_HEADERS.version),
+    arch: header(HANDSHAKE_HEADERS.arch),
+    connIndex: Number(header(HANDSHAKE_HEADERS.connIndex)) || 0,
+    originIp: header("cf-connecting-ip"),
+    colo: (c.req.raw.cf as { colo?: string } | undefined)?.colo ?? "",
+  });
+  if (!admitted.ok && admitted.status === 410) {
+    throw new ApiError(410, "tunnel_deleted", "this tunnel was deleted");
+  }
+  if (!admitted.ok) throw new ApiError(429, "rate_limited", admitted.error);
+  const { record } = admitted;
   const headers = new Headers(c.req.raw.headers);
   headers.delete("authorization");
   headers.set(TUNNEL_FETCH_HEADERS.operation, "connect" satisfies TunnelOperation);
-  headers.set(HANDSHAKE_HEADERS.tunnelId, tunnel.id);
-  headers.set(TUNNEL_FETCH_HEADERS.tunnelKind, tunnel.kind);
-  headers.set(TUNNEL_FETCH_HEADERS.originIp, c.req.header("cf-connecting-ip") ?? "");
-  const colo = (c.req.raw.cf as { colo?: string } | undefined)?.colo;
-  if (colo) headers.set(TUNNEL_FETCH_HEADERS.colo, colo);
-  const stub = c.env.TUNNEL.getByName(tunnel.id);
-  const answer = await stub.fetch(new Request(c.req.url, { headers }));
-  if (answer.status === 410) throw new ApiError(410, "tunnel_deleted", "this tunnel was deleted");
-  if (answer.status === 429) throw new ApiError(429, "rate_limited", "too many connections");
+  headers.set(TUNNEL_FETCH_HEADERS.connectionRecord, JSON.stringify(record));
+  // The connection's own object, created here and so placed near the connector that dialled.
+  const connection = c.env.TUNNEL_CONNECTION.getByName(
+    connectionObjectName(tunnel.id, record.connectionId),
+  );
+  const answer = await connection
+    .fetch(new Request(c.req.url, { headers }))
+    .catch(async (error) => {
+      await tunnelObject.connectionClosed(record.connectionId);
+      throw error;
+    });
+  if (answer.status !== 101) await tunnelObject.connectionClosed(record.connectionId);
   return answer;
 });
 
@@ -93,16 +115,23 @@ async function forwardToTunnel(request: Request, env: Env, hostname: string): Pr
   headers.set(HANDSHAKE_HEADERS.tunnelId, route.tunnelId);
   headers.set(TUNNEL_FETCH_HEADERS.tunnelKind, route.kind);
   headers.set(TUNNEL_FETCH_HEADERS.clientIp, request.headers.get("cf-connecting-ip") ?? "");
+  // Straight to one of the tunnel's connection objects; the Tunnel DO only when none is listed.
+  const connection = await connectionObjectFor(env, route.tunnelId);
+  if (connection) headers.set(TUNNEL_FETCH_HEADERS.connectionId, connectionIdOf(connection));
   const forwarded = new Request(request.url, {
     method: request.method,
     headers,
     body: request.body,
     redirect: "manual",
   });
-  const response = await env.TUNNEL.getByName(route.tunnelId).fetch(forwarded);
+  const response = await (connection
+    ? env.TUNNEL_CONNECTION.getByName(connection)
+    : env.TUNNEL.getByName(route.tunnelId)
+  ).fetch(forwarded);
   // A reaped tunnel's Durable Object resets itself once its storage is erased (tunnel.ts `erase`),
   // so while this isolate still caches the route a fresh instance answers "no connector"; the
   // registry tells whether the tunnel is gone, which visitors then learn at once.
+  if (response.headers.get(ERROR_NUMBER_HEADER) === NO_CONNECTOR) forgetConnections(route.tunnelId);
   if (route.kind === "quick" && response.headers.get(ERROR_NUMBER_HEADER) === NO_CONNECTOR) {
     forgetRoute(hostname);
     if (!(await routeFor(env.DB, env.ZONE, hostname))) {
@@ -111,6 +140,11 @@ async function forwardToTunnel(request: Request, env: Env, hostname: string): Pr
     }
   }
   return response;
+}
+
+/** The connection id in a connection object's name (`<tunnel id>/<connection id>`). */
+function connectionIdOf(objectName: string): string {
+  return objectName.slice(objectName.indexOf("/") + 1);
 }
 
 /**

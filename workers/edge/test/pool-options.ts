@@ -12,7 +12,10 @@ export function tunnelHostMiniflare(extraBindings: Record<string, Json>) {
     compatibilityDate: "2026-04-20",
     compatibilityFlags: ["nodejs_compat"],
     d1Databases: ["DB"],
-    durableObjects: { TUNNEL: { className: "Tunnel", useSQLite: true } },
+    durableObjects: {
+      TUNNEL: { className: "Tunnel", useSQLite: true },
+      TUNNEL_CONNECTION: { className: "TunnelConnection", useSQLite: true },
+    },
     bindings: { ...workerVars("wrangler.toml"), ...extraBindings },
   };
 }

@@ -1,7 +1,8 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { CAPTURE_LIMIT_BYTES, REDACTED, RequestLog } from "../src/tunnel/request-log";
+import { CAPTURE_LIMIT_BYTES, REDACTED } from "../src/connection/request-trace";
+import { RequestLog } from "../src/tunnel/request-log";
 
 /** A fresh Tunnel DO's real SQLite storage, given to `use` inside the object. */
 async function inTunnel<T>(use: (storage: DurableObjectStorage) => T | Promise<T>): Promise<T> {

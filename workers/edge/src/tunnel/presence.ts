@@ -1,116 +1,126 @@
 import { markConnected, markDisconnected } from "@burrow/registry";
-import { TUNNEL_FETCH_HEADERS } from "@burrow/tunnel-contract";
-import { CLOSE_CODES, HANDSHAKE_HEADERS } from "@burrow/wire";
+import type { ConnectionRecord } from "@burrow/tunnel-contract";
+import { CLOSE_CODES } from "@burrow/wire";
+import type { TunnelConnection } from "../connection/tunnel-connection";
+import {
+  type ConnectionDirectory,
+  type ConnectorArrival,
+  newConnectionRecord,
+} from "./connection-directory";
 import { forgetDrops, rememberDropped } from "./connection-history";
-import { type ConnectorSockets, connectionOf } from "./connector-sockets";
 import type { Reaping } from "./reaping";
-import type { StreamTable } from "./stream-table";
 
 /** 25 replicas × 4 HA connections, Cloudflare's published per-tunnel maximum. */
 const MAX_CONNECTIONS_PER_TUNNEL = 100;
 
+/** What `admit` answers the edge's /connect: the record to accept the socket with, or a refusal. */
+export type Admission =
+  | { ok: true; record: ConnectionRecord }
+  | { ok: false; status: 410 | 429; error: string };
+
+/** The connection object holding one of the tunnel's connections. */
+export type ConnectionObject = (record: ConnectionRecord) => DurableObjectStub<TunnelConnection>;
+
 /**
- * Connectors attaching and leaving, and the registry's view of it: the first connection marks
- * the tunnel connected in D1, the last close marks it idle, and each drop is remembered for the
- * management API (connection-history.ts).
+ * Connectors attaching and leaving, and the registry's view of it: the first connection marks the
+ * tunnel connected in D1, the last close marks it idle, each drop is remembered for the management
+ * API (connection-history.ts). The sockets themselves live in connection objects, which report to
+ * the directory; this class keeps the directory and D1 in step with those reports.
  */
 export class Presence {
   readonly #env: Env;
   readonly #ctx: DurableObjectState;
-  readonly #sockets: ConnectorSockets;
+  readonly #directory: ConnectionDirectory;
   readonly #reaping: Reaping;
+  readonly #objectOf: ConnectionObject;
   #writes: Promise<unknown> = Promise.resolve();
-  // `connect` awaits D1 before accepting; the reaper must not claim the tunnel in that window.
-  #connectsInFlight = 0;
-  // Close and error can both fire for one socket; its disconnect is recorded once.
-  readonly #disconnectRecorded = new WeakSet<WebSocket>();
 
-  constructor(ctx: DurableObjectState, env: Env, sockets: ConnectorSockets, reaping: Reaping) {
+  constructor(
+    ctx: DurableObjectState,
+    env: Env,
+    directory: ConnectionDirectory,
+    reaping: Reaping,
+    objectOf: ConnectionObject,
+  ) {
     this.#ctx = ctx;
     this.#env = env;
-    this.#sockets = sockets;
+    this.#directory = directory;
     this.#reaping = reaping;
+    this.#objectOf = objectOf;
   }
 
-  /** Whether a connector is attached or attaching: such a tunnel is not idle. */
+  /**
+   * Whether a connector is attached or attaching: such a tunnel is not idle. An admitted
+   * connection is listed before D1 is asked, so the reaper cannot claim the tunnel in between.
+   */
   get busy(): boolean {
-    return this.#sockets.live().length > 0 || this.#connectsInFlight > 0;
+    return this.#directory.size > 0;
   }
 
-  /** A connector's upgrade, authenticated by the edge: 101 with the socket, 410, 426 or 429. */
-  async connect(request: Request): Promise<Response> {
-    if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
-      return Response.json({ error: "expected a WebSocket upgrade" }, { status: 426 });
-    }
-    if (this.#reaping.refusesConnections) {
-      return Response.json({ error: "tunnel deleted" }, { status: 410 });
-    }
-    const header = (name: string) => request.headers.get(name) ?? "";
-    const tunnelId = header(HANDSHAKE_HEADERS.tunnelId);
-    const live = this.#sockets.live();
-    if (live.length >= MAX_CONNECTIONS_PER_TUNNEL) {
-      return Response.json({ error: "too many connections for this tunnel" }, { status: 429 });
+  /** A connector's upgrade, authenticated by the edge: the record to accept it with, or 410/429. */
+  async admit(arrival: ConnectorArrival): Promise<Admission> {
+    if (this.#reaping.refusesConnections)
+      return { ok: false, status: 410, error: "tunnel deleted" };
+    if (this.#directory.size >= MAX_CONNECTIONS_PER_TUNNEL) {
+      return { ok: false, status: 429, error: "too many connections for this tunnel" };
     }
     const now = Date.now();
+    const first = this.#directory.size === 0;
+    const record = newConnectionRecord(arrival, now);
+    this.#directory.add(record, now);
     // The first connection flips D1 to "connected". markConnected refuses a deleted tunnel, which
     // is how a connector racing the reaper is turned away instead of attaching to a dead tunnel.
-    // The count stays raised until the socket is accepted, so neither `reap` nor a disconnect
-    // recorded meanwhile mistakes this tunnel for idle.
-    this.#connectsInFlight++;
-    try {
-      if (live.length === 0) {
-        const accepted = await this.#write(() => markConnected(this.#env.DB, tunnelId, now));
-        if (!accepted) return Response.json({ error: "tunnel deleted" }, { status: 410 });
+    if (first) {
+      const accepted = await this.#write(() => markConnected(this.#env.DB, arrival.tunnelId, now));
+      if (!accepted) {
+        this.#directory.remove(record.connectionId);
+        return { ok: false, status: 410, error: "tunnel deleted" };
       }
-      this.#reaping.markActive(now);
-      const origin = {
-        tunnelId,
-        originIp: header(TUNNEL_FETCH_HEADERS.originIp),
-        colo: header(TUNNEL_FETCH_HEADERS.colo),
-      };
-      return this.#sockets.accept(request, origin, now);
-    } finally {
-      this.#connectsInFlight--;
     }
+    this.#reaping.markActive(now);
+    return { ok: true, record };
   }
 
-  /** Records that `socket` closed: its drop, and D1 idle when it was the last connection. */
-  async recordDisconnect(socket: WebSocket): Promise<void> {
-    const record = connectionOf(socket);
-    if (!record || this.#disconnectRecorded.has(socket) || this.#reaping.erased) return;
-    this.#disconnectRecorded.add(socket);
-    this.#reaping.markActive(Date.now());
-    rememberDropped(this.#ctx.storage.kv, record, Date.now());
+  /**
+   * Unlists a connection that closed: its drop is remembered (`remember`; a cleaned-up one is
+   * not pending a reconnect), and D1 goes idle when it was the last. False when not listed.
+   */
+  async closed(connectionId: string, remember = true): Promise<boolean> {
+    const record = this.#directory.remove(connectionId);
+    if (!record || this.#reaping.erased) return record !== null;
+    const now = Date.now();
+    this.#reaping.markActive(now);
+    if (remember && record.registered) rememberDropped(this.#ctx.storage.kv, record, now);
     await this.#write(async () => {
       // Decided when the write runs, not when it was queued: a connector may have attached since.
-      const stillLive = this.#sockets.live().some((other) => !this.#disconnectRecorded.has(other));
-      if (stillLive || this.#connectsInFlight > 0) return;
+      if (this.#directory.size > 0) return;
       await markDisconnected(this.#env.DB, record.tunnelId, Date.now());
     });
+    return true;
   }
 
   /**
    * Closes the live connections of one connector, or all when `connectorId` is undefined, and
    * forgets their drops (cleaned up, not pending a reconnect); `tunnelDeleted` closes with 4410.
    */
-  async disconnect(
-    streams: StreamTable,
-    connectorId: string | undefined,
-    tunnelDeleted: boolean,
-  ): Promise<number> {
-    const closing = this.#sockets
-      .live()
-      .filter(
-        (socket) => connectorId === undefined || connectionOf(socket)?.connectorId === connectorId,
-      );
-    for (const socket of closing) {
-      if (tunnelDeleted) socket.close(CLOSE_CODES.tunnelDeleted, "tunnel deleted");
-      else socket.close(1000, "connection cleaned up");
-      streams.failOn(socket, "connection cleaned up");
-    }
-    await Promise.all(closing.map((socket) => this.recordDisconnect(socket)));
+  async disconnect(connectorId: string | undefined, tunnelDeleted: boolean): Promise<number> {
+    const closing = this.#directory
+      .all()
+      .filter((record) => connectorId === undefined || record.connectorId === connectorId);
+    const [code, reason] = tunnelDeleted
+      ? [CLOSE_CODES.tunnelDeleted, "tunnel deleted"]
+      : [1000, "connection cleaned up"];
+    const closed = await Promise.all(
+      closing.map(async (record) => {
+        const held = await this.#objectOf(record)
+          .close(code, reason)
+          .catch(() => false);
+        await this.closed(record.connectionId, false);
+        return held;
+      }),
+    );
     forgetDrops(this.#ctx.storage.kv, Date.now(), connectorId);
-    return closing.length;
+    return closed.filter(Boolean).length;
   }
 
   /**
@@ -118,15 +128,51 @@ export class Presence {
    * reconnects it) and fails its streams; its drop stays remembered, so the tunnel is degraded
    * until the connector is back. False when no live connection has that id.
    */
-  async cut(streams: StreamTable, connectionId: string): Promise<boolean> {
-    const socket = this.#sockets
-      .live()
-      .find((candidate) => connectionOf(candidate)?.connectionId === connectionId);
-    if (!socket) return false;
-    socket.close(1012, "connection cut");
-    streams.failOn(socket, "connector connection cut");
-    await this.recordDisconnect(socket);
-    return true;
+  async cut(connectionId: string): Promise<boolean> {
+    const record = this.#directory.get(connectionId);
+    if (!record) return false;
+    const held = await this.#objectOf(record)
+      .close(1012, "connection cut")
+      .catch(() => false);
+    await this.closed(connectionId);
+    return held;
+  }
+
+  /**
+   * The live records, each read from its own object (which alone knows its counters and whether
+   * its socket is still open); a listed connection whose object no longer holds it is unlisted.
+   */
+  async liveRecords(): Promise<ConnectionRecord[]> {
+    const now = Date.now();
+    const answers = await Promise.all(
+      this.#directory.all().map(async (listed) => {
+        const live = await this.#objectOf(listed)
+          .record()
+          .catch(() => null);
+        if (live) return live;
+        if (this.#directory.settling(listed.connectionId, now)) return listed;
+        await this.closed(listed.connectionId);
+        return null;
+      }),
+    );
+    return answers.flatMap((record) => record ?? []);
+  }
+
+  /**
+   * Checks, once per instance, the entries an earlier instance stored: after a runtime restart
+   * their objects hold no sockets, and the connectors are reconnecting as new connections.
+   */
+  async verifyInherited(): Promise<void> {
+    const inherited = this.#directory.takeUnverified();
+    if (inherited.length === 0) return;
+    await Promise.all(
+      inherited.map(async (record) => {
+        const live = await this.#objectOf(record)
+          .record()
+          .catch(() => null);
+        if (!live) await this.closed(record.connectionId);
+      }),
+    );
   }
 
   /**

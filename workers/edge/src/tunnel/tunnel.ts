@@ -11,61 +11,103 @@ import {
   type TunnelRpc,
   type VpcRoute,
 } from "@burrow/tunnel-contract";
-import { Admission } from "./admission";
+import type { LogRow } from "../connection/request-trace";
+import {
+  ConnectionDirectory,
+  type ConnectorArrival,
+  connectionObjectName,
+} from "./connection-directory";
 import { recentDrops } from "./connection-history";
-import { ConnectorSockets } from "./connector-sockets";
 import { DnsCache } from "./dns-cache";
-import { Presence } from "./presence";
-import { forwardVisitor, type PublicPath } from "./public-proxy";
+import { type Admission, type ConnectionObject, Presence } from "./presence";
 import { Reaping } from "./reaping";
+import { relayVisitor } from "./relay";
 import { RequestLog } from "./request-log";
-import { StreamTable } from "./stream-table";
-import { fetchVpcService, type VpcPath } from "./vpc-proxy";
-import { Watchdog } from "./watchdog";
+import { dispatchVpcCall } from "./vpc-dispatch";
+
+/** The connection ids the edge may send visitors to, as `routes()` answers them. */
+export interface TunnelRoutes {
+  connectionIds: string[];
+}
 
 /**
- * One Durable Object per tunnel id. It holds the tunnel's connector WebSockets (hibernatable, so
- * an idle tunnel costs nothing) and carries visitor requests and VPC calls to them as frames.
- * The hooks and RPC methods here only delegate; each concern is a module of this folder.
+ * One Durable Object per tunnel id: what the tunnel's connections share. The connector sockets
+ * live in one connection object each (workers/edge/src/connection/), which the edge Worker calls
+ * directly; this object keeps the directory of those connections (routes() gives the edge its
+ * list), D1 presence, reaping, the request log, and the VPC DNS cache, and is the slow path for a
+ * request no listed connection could take. The hooks and RPC methods here only delegate.
  */
 export class Tunnel extends DurableObject<Env> implements TunnelRpc {
-  readonly #sockets: ConnectorSockets;
-  readonly #streams = new StreamTable();
-  // VPC DNS answers; in memory, so hibernation empties it (see dns-cache.ts).
+  readonly #directory: ConnectionDirectory;
+  // VPC DNS answers; in memory, so an evicted object starts empty (see dns-cache.ts).
   readonly #dns = new DnsCache();
   readonly #reaping: Reaping;
   readonly #presence: Presence;
-  readonly #public: PublicPath;
-  readonly #vpc: VpcPath;
   readonly #log: RequestLog;
+  readonly #objectOf: ConnectionObject;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.#sockets = new ConnectorSockets(ctx);
+    this.#directory = new ConnectionDirectory(ctx.storage.kv);
     this.#reaping = new Reaping(ctx);
-    this.#presence = new Presence(ctx, env, this.#sockets, this.#reaping);
-    this.#streams.watchedBy(new Watchdog(this.#streams, this.#sockets, env));
+    this.#objectOf = (record) =>
+      env.TUNNEL_CONNECTION.getByName(connectionObjectName(record.tunnelId, record.connectionId));
+    this.#presence = new Presence(ctx, env, this.#directory, this.#reaping, this.#objectOf);
     this.#log = new RequestLog(ctx.storage, Number(env.REQUEST_LOG_MAX_ENTRIES));
-    const parts = { ctx, sockets: this.#sockets, streams: this.#streams };
-    this.#public = {
-      ...parts,
-      env,
-      admission: new Admission(env),
-      reaping: this.#reaping,
-      log: this.#log,
-    };
-    this.#vpc = { ...parts, dns: this.#dns };
   }
 
   override async fetch(request: Request): Promise<Response> {
     const operation = request.headers.get(TUNNEL_FETCH_HEADERS.operation) as TunnelOperation;
-    if (operation === "connect") return this.#presence.connect(request);
-    if (operation === "forward") return forwardVisitor(request, this.#public);
+    if (operation === "forward") {
+      await this.#presence.verifyInherited();
+      return relayVisitor(request, {
+        directory: this.#directory,
+        reaping: this.#reaping,
+        log: this.#log,
+        objectOf: this.#objectOf,
+      });
+    }
     return new Response("unknown tunnel operation", { status: 400 });
   }
 
+  /** A connector's upgrade, authenticated by the edge: the record its connection object accepts. */
+  async admitConnection(arrival: ConnectorArrival): Promise<Admission> {
+    return this.#presence.admit(arrival);
+  }
+
+  /** A connection object's record changed (hello, draining, config version); answers capture. */
+  async connectionChanged(record: ConnectionRecord): Promise<boolean> {
+    if (!this.#reaping.erased && !this.#directory.update(record)) {
+      // Unlisted meanwhile (verified away while its hello was on its way): its object says it lives.
+      this.#directory.add(record, Date.now());
+    }
+    return this.#log.capture;
+  }
+
+  /** A connection object's socket closed. */
+  async connectionClosed(connectionId: string): Promise<void> {
+    await this.#presence.closed(connectionId);
+  }
+
+  /** The connections the edge may send visitors to; it caches the answer for a moment. */
+  async routes(): Promise<TunnelRoutes> {
+    await this.#presence.verifyInherited();
+    return { connectionIds: this.#directory.routable().map((record) => record.connectionId) };
+  }
+
+  /** A batch of finished requests from a connection object; answers the capture switch. */
+  async logRequests(rows: LogRow[]): Promise<boolean> {
+    this.#log.recordBatch(rows);
+    return this.#log.capture;
+  }
+
   async fetchService(request: Request, route: VpcRoute): Promise<Response> {
-    return fetchVpcService(request, route, this.#vpc);
+    await this.#presence.verifyInherited();
+    return dispatchVpcCall(request, route, {
+      directory: this.#directory,
+      dns: this.#dns,
+      objectOf: this.#objectOf,
+    });
   }
 
   async vpcStats(): Promise<DnsCacheStats> {
@@ -73,22 +115,25 @@ export class Tunnel extends DurableObject<Env> implements TunnelRpc {
   }
 
   async connections(): Promise<ConnectionRecord[]> {
-    return this.#sockets.records();
+    await this.#presence.verifyInherited();
+    return this.#presence.liveRecords();
   }
 
   async connectors(): Promise<ConnectorSnapshot> {
-    return { live: this.#sockets.records(), dropped: recentDrops(this.ctx.storage.kv, Date.now()) };
+    const live = await this.connections();
+    return { live, dropped: recentDrops(this.ctx.storage.kv, Date.now()) };
   }
 
   async disconnect(connectorId?: string, tunnelDeleted = false): Promise<number> {
-    return this.#presence.disconnect(this.#streams, connectorId, tunnelDeleted);
+    return this.#presence.disconnect(connectorId, tunnelDeleted);
   }
 
   async cutConnection(connectionId: string): Promise<boolean> {
-    return this.#presence.cut(this.#streams, connectionId);
+    return this.#presence.cut(connectionId);
   }
 
   async reap(inactiveBefore: number): Promise<boolean> {
+    await this.#presence.verifyInherited();
     // No await between the check and the claim: a racing connect lands wholly before or after.
     return this.#reaping.claim(inactiveBefore, this.#presence.busy);
   }
@@ -98,14 +143,24 @@ export class Tunnel extends DurableObject<Env> implements TunnelRpc {
   }
 
   async requests(query: RequestLogQuery): Promise<RequestLogPage> {
+    await this.#flushConnectionLogs();
     return this.#log.list(query);
   }
 
   async setCapture(enabled: boolean): Promise<boolean> {
-    return this.#log.setCapture(enabled);
+    this.#log.setCapture(enabled);
+    await Promise.all(
+      this.#directory.all().map((record) =>
+        this.#objectOf(record)
+          .setCapture(enabled)
+          .catch(() => {}),
+      ),
+    );
+    return enabled;
   }
 
   async traffic(minutes: number): Promise<TrafficMinute[]> {
+    await this.#flushConnectionLogs();
     return this.#log.traffic(minutes);
   }
 
@@ -114,22 +169,14 @@ export class Tunnel extends DurableObject<Env> implements TunnelRpc {
     await this.#reaping.erase();
   }
 
-  override async webSocketMessage(socket: WebSocket, message: ArrayBuffer | string): Promise<void> {
-    this.#sockets.receive(socket, message, this.#streams);
-  }
-
-  override async webSocketClose(socket: WebSocket, code: number, reason: string): Promise<void> {
-    this.#streams.failOn(socket, `connector connection closed (${code} ${reason})`);
-    try {
-      socket.close(code === 1005 || code === 1006 ? 1000 : code, "closed");
-    } catch {
-      // Already closed.
-    }
-    await this.#presence.recordDisconnect(socket);
-  }
-
-  override async webSocketError(socket: WebSocket): Promise<void> {
-    this.#streams.failOn(socket, "connector connection failed");
-    await this.#presence.recordDisconnect(socket);
+  /** Has every connection object ship its pending log entries, so a read is never behind. */
+  async #flushConnectionLogs(): Promise<void> {
+    await Promise.all(
+      this.#directory.all().map((record) =>
+        this.#objectOf(record)
+          .flushLog()
+          .catch(() => {}),
+      ),
+    );
   }
 }

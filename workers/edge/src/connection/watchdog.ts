@@ -15,13 +15,21 @@ export class Watchdog implements StreamWatcher {
   readonly #streams: StreamTable;
   readonly #sockets: ConnectorSockets;
   readonly #env: Env;
+  readonly #closed: (socket: WebSocket) => void;
   #timer: ReturnType<typeof setInterval> | null = null;
   #lastCheckAt = 0;
 
-  constructor(streams: StreamTable, sockets: ConnectorSockets, env: Env) {
+  /** `closed` is told of each connection the watchdog closes (no close event follows for it). */
+  constructor(
+    streams: StreamTable,
+    sockets: ConnectorSockets,
+    env: Env,
+    closed: (socket: WebSocket) => void,
+  ) {
     this.#streams = streams;
     this.#sockets = sockets;
     this.#env = env;
+    this.#closed = closed;
   }
 
   /** Starts the checks unless they run already (a stream just started). */
@@ -51,6 +59,7 @@ export class Watchdog implements StreamWatcher {
         // Already closing.
       }
       this.#streams.failOn(socket, new ConnectorUnresponsive());
+      this.#closed(socket);
     }
     const deadlines = this.#deadlines();
     for (const stream of this.#streams.all()) stream.expire?.(now, deadlines);

@@ -5,33 +5,46 @@ import { headersForOrigin } from "../forwarded-headers";
 import type { Admission } from "./admission";
 import type { ConnectorSockets } from "./connector-sockets";
 import { type Attempt, streamHttp } from "./http-proxy";
-import type { Reaping } from "./reaping";
 import { NO_BODY, streamedBody } from "./request-body";
-import type { RequestLog, RequestTrace } from "./request-log";
+import { beginTrace, type LogSink, type RequestTrace } from "./request-trace";
 import { ConnectorUnresponsive, type StreamFailure } from "./stream-failure";
 import type { StreamTable } from "./stream-table";
 
-/** The parts of the Tunnel DO a visitor's request goes through, top to bottom. */
+/** The parts of a connection object a visitor's request goes through, top to bottom. */
 export interface PublicPath {
   env: Env;
   ctx: DurableObjectState;
   sockets: ConnectorSockets;
   streams: StreamTable;
   admission: Admission;
-  reaping: Reaping;
-  log: RequestLog;
+  log: LogSink;
+  /**
+   * Hands a request this object cannot carry to the Tunnel DO, which sends it to another of the
+   * tunnel's connections (its body unread, so nothing is lost).
+   */
+  relay: (request: Request) => Promise<Response>;
+  /** Counts a request this object carries itself (not one it relays). */
+  served: () => void;
 }
 
+/** What `forwardTraced` decides when its connection failed a request that may go elsewhere. */
+const ELSEWHERE = Symbol("elsewhere");
+
 /**
- * Carries a visitor's request (forwarded by the edge from a tunnel hostname) to a connector and
- * streams the origin's answer back; every failure is the visitor's error page (error-page.ts).
+ * Carries a visitor's request (forwarded by the edge, or relayed by the Tunnel DO) to this
+ * object's connector and streams the origin's answer back; every failure is the visitor's error
+ * page (error-page.ts). A request the connection cannot take (it closed, froze or drains since the
+ * edge cached it) goes back to the Tunnel DO once.
  */
 export async function forwardVisitor(request: Request, path: PublicPath): Promise<Response> {
-  // An erased object writes nothing more, not even its request log.
-  if (path.reaping.erased) return publicError("tunnel_deleted", request);
+  const relayed = request.headers.has(TUNNEL_FETCH_HEADERS.relayed);
+  if (!relayed && path.sockets.routable().length === 0) return path.relay(request);
+  path.served();
   const clientIp = request.headers.get(TUNNEL_FETCH_HEADERS.clientIp) ?? "";
-  const trace = path.log.begin(request, clientIp);
-  return trace.settle(await forwardTraced(request, path, clientIp, trace));
+  const trace = beginTrace(path.log, request, clientIp);
+  const answer = await forwardTraced(request, path, clientIp, trace, relayed);
+  if (answer === ELSEWHERE) return path.relay(request);
+  return trace.settle(answer);
 }
 
 async function forwardTraced(
@@ -39,7 +52,8 @@ async function forwardTraced(
   path: PublicPath,
   clientIp: string,
   trace: RequestTrace,
-): Promise<Response> {
+  relayed: boolean,
+): Promise<Response | typeof ELSEWHERE> {
   if (path.sockets.routable().length === 0) return publicError("no_connector", request);
   const websocket = request.headers.get("upgrade")?.toLowerCase() === "websocket";
   const quick = request.headers.get(TUNNEL_FETCH_HEADERS.tunnelKind) === "quick";
@@ -54,11 +68,14 @@ async function forwardTraced(
     }
     const headers = headersForOrigin(request, clientIp);
     if (websocket) headers.push(["upgrade", "websocket"], ["connection", "upgrade"]);
-    const body = request.body !== null && !websocket ? streamedBody(request.body) : NO_BODY;
     // A bodiless GET or HEAD whose connection died or froze before any answer is sent once more
-    // on another connection: nothing of it can have been half-applied, and a frozen connector
-    // then costs the visitor a few seconds instead of an error.
-    const idempotent = !websocket && (request.method === "GET" || request.method === "HEAD");
+    // on another connection (through the Tunnel DO): nothing of it can have been half-applied,
+    // and a frozen connector then costs the visitor a few seconds instead of an error.
+    const idempotent =
+      !websocket &&
+      request.body === null &&
+      (request.method === "GET" || request.method === "HEAD");
+    const body = request.body !== null && !websocket ? streamedBody(request.body) : NO_BODY;
     const result = await streamHttp(
       request,
       {
@@ -67,7 +84,7 @@ async function forwardTraced(
         websocket,
         maxBodyBytes,
         attempts: eachConnection(path.sockets),
-        retryOn: idempotent ? ResetCode.goingAway : null,
+        retryOn: null,
         release,
         trace,
       },
@@ -75,6 +92,10 @@ async function forwardTraced(
       path.ctx,
     );
     if (result.ok) return result.response;
+    if (idempotent && !relayed && result.failure?.code === ResetCode.goingAway) {
+      trace.abandon();
+      return ELSEWHERE;
+    }
     return publicError(result.failure ? failurePage(result.failure) : "no_connector", request);
   } catch (error) {
     release();
@@ -82,7 +103,7 @@ async function forwardTraced(
   }
 }
 
-/** One attempt per routable connection, each tried once, in round-robin order. */
+/** One attempt per routable connection of this object, each tried once. */
 function* eachConnection(sockets: ConnectorSockets): Generator<Attempt> {
   const tried = new Set<WebSocket>();
   for (;;) {

@@ -17,12 +17,11 @@ import type { StreamTable } from "./stream-table";
 /** The tag every connector socket is accepted with, so `getWebSockets(tag)` finds only them. */
 export const CONNECTOR_TAG = "connector";
 
-/** Where the edge's /connect found the connector (`TUNNEL_FETCH_HEADERS` originIp and colo). */
-export interface ConnectorOrigin {
-  tunnelId: string;
-  originIp: string;
-  colo: string;
-}
+/**
+ * Told when a connection's record changes (registered by `hello`, draining, a config version):
+ * the connection object passes it on to the Tunnel DO's directory of the tunnel's connections.
+ */
+export type RecordListener = (record: ConnectionRecord) => Promise<void>;
 
 /** Reads a socket's record; null for a socket accepted by an older build without one. */
 export function connectionOf(socket: WebSocket): ConnectionRecord | null {
@@ -34,11 +33,13 @@ export function connectionOf(socket: WebSocket): ConnectionRecord | null {
 }
 
 /**
- * The connector WebSockets of one Tunnel DO, accepted with the Hibernation API: their attachment
- * records, which of them may carry a new stream, the heartbeat, and connection-level frames.
+ * The connector WebSocket of one connection object (a socket that reconnects gets a new object),
+ * accepted with the Hibernation API: its attachment record, whether it may carry a new stream,
+ * the heartbeat, and connection-level frames.
  */
 export class ConnectorSockets {
   readonly #ctx: DurableObjectState;
+  readonly #recordChanged: RecordListener;
   #roundRobin = 0;
   /**
    * When each socket last delivered a frame. A connector busy streaming is alive even when its
@@ -48,8 +49,9 @@ export class ConnectorSockets {
    */
   readonly #lastFrameAt = new WeakMap<WebSocket, number>();
 
-  constructor(ctx: DurableObjectState) {
+  constructor(ctx: DurableObjectState, recordChanged: RecordListener) {
     this.#ctx = ctx;
+    this.#recordChanged = recordChanged;
     // Answered by the runtime without waking the object (@burrow/wire handshake, HEARTBEAT_PING).
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(HEARTBEAT_PING, HEARTBEAT_PONG));
   }
@@ -96,24 +98,8 @@ export class ConnectorSockets {
     });
   }
 
-  /** Accepts the connector's WebSocket with its record and answers the 101 naming our features. */
-  accept(request: Request, origin: ConnectorOrigin, now: number): Response {
-    const header = (name: string) => request.headers.get(name) ?? "";
-    const record: ConnectionRecord = {
-      tunnelId: origin.tunnelId,
-      connectionId: crypto.randomUUID(),
-      connectorId: header(HANDSHAKE_HEADERS.connectorId),
-      version: header(HANDSHAKE_HEADERS.version),
-      arch: header(HANDSHAKE_HEADERS.arch),
-      connIndex: Number(header(HANDSHAKE_HEADERS.connIndex)) || 0,
-      originIp: origin.originIp,
-      colo: origin.colo || "local",
-      openedAt: now,
-      features: [],
-      registered: false,
-      draining: false,
-      configVersion: 0,
-    };
+  /** Accepts the connector's WebSocket with the record the Tunnel DO admitted; answers the 101. */
+  accept(record: ConnectionRecord): Response {
     const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
     this.#ctx.acceptWebSocket(server, [CONNECTOR_TAG]);
     server.serializeAttachment(record);
@@ -174,13 +160,7 @@ export class ConnectorSockets {
         record.configVersion = frame.configVersion;
         record.registered = true;
         socket.serializeAttachment(record);
-        send(socket, {
-          kind: "registered",
-          streamId: 0,
-          connectionId: record.connectionId,
-          location: record.colo,
-          hostname: "",
-        });
+        void this.#register(socket, record);
         return true;
       }
       case "ping":
@@ -193,6 +173,7 @@ export class ConnectorSockets {
         if (!record) return true;
         record.configVersion = frame.version;
         socket.serializeAttachment(record);
+        this.#announce(record);
         return true;
       }
       case "goAway": {
@@ -200,11 +181,39 @@ export class ConnectorSockets {
         if (!record) return true;
         record.draining = true;
         socket.serializeAttachment(record);
+        this.#announce(record);
         return true;
       }
       default:
         return false;
     }
+  }
+
+  /**
+   * Tells the Tunnel DO first and the connector after: a connector that heard `registered` is
+   * ready (its /ready says so), and a visitor it then sends must find the connection listed.
+   */
+  async #register(socket: WebSocket, record: ConnectionRecord): Promise<void> {
+    try {
+      await this.#recordChanged(record);
+    } catch (error) {
+      console.warn(`tunnel connection: could not register ${record.connectionId}: ${error}`);
+      socket.close(1011, "could not register the connection");
+      return;
+    }
+    send(socket, {
+      kind: "registered",
+      streamId: 0,
+      connectionId: record.connectionId,
+      location: record.colo,
+      hostname: "",
+    });
+  }
+
+  #announce(record: ConnectionRecord): void {
+    this.#recordChanged(record).catch((error: unknown) => {
+      console.warn(`tunnel connection: could not update ${record.connectionId}: ${error}`);
+    });
   }
 
   /**

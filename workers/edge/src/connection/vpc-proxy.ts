@@ -2,8 +2,7 @@ import type { VpcRoute } from "@burrow/tunnel-contract";
 import { FEATURES, type Header, ResetCode } from "@burrow/wire";
 import { HOP_BY_HOP, INTERNAL_HEADER_PREFIX } from "../forwarded-headers";
 import type { ConnectorSockets } from "./connector-sockets";
-import type { DnsCache } from "./dns-cache";
-import { askConnector, NoVpcConnector } from "./dns-exchange";
+import { CONNECTION_GONE, NoVpcConnector } from "./dns-exchange";
 import { type Attempt, streamHttp } from "./http-proxy";
 import { heldBody } from "./request-body";
 import { type StreamFailure, UnsupportedStatus } from "./stream-failure";
@@ -12,47 +11,28 @@ import type { StreamTable } from "./stream-table";
 /** Same cap as public traffic: Burrow streams bodies with flow control. */
 const MAX_REQUEST_BODY_BYTES = 4 * 1024 ** 3;
 
-/** The parts of the Tunnel DO a VPC call goes through, top to bottom. */
+/** The parts of a connection object a VPC call goes through, top to bottom. */
 export interface VpcPath {
   sockets: ConnectorSockets;
   streams: StreamTable;
-  dns: DnsCache;
   ctx: DurableObjectState;
 }
 
 /**
- * Sends `request` to the service `route` names: resolves its hostname through the connector (with
- * the DO's cache), then tries each address until one accepts the connection. Throws an Error with
- * a clear message, as Workers VPC does, when there is no connector, no address or no connection;
- * once the origin answers, its status passes through unchanged.
+ * Sends `request` to the service `route` names, trying each of its resolved `addresses` on this
+ * object's connection until one accepts (the Tunnel DO resolved them, tunnel/vpc-dispatch.ts).
+ * Throws CONNECTION_GONE when this object holds no VPC connection any more, so the Tunnel DO picks
+ * another; otherwise an Error with a clear message, as Workers VPC does; once the origin answers,
+ * its status passes through unchanged.
  */
-export async function fetchVpcService(
+export async function serveVpcCall(
   request: Request,
   route: VpcRoute,
+  addresses: string[],
   path: VpcPath,
 ): Promise<Response> {
+  if (path.sockets.routable(FEATURES.vpc).length === 0) throw new Error(CONNECTION_GONE);
   const fail = (message: string) => new Error(`VPC service "${route.serviceName}": ${message}`);
-  if (request.headers.get("upgrade")?.toLowerCase() === "websocket") {
-    throw fail("WebSocket upgrades are not supported through VPC services");
-  }
-  // A check only: `pick` would also advance the rotation, and two picks per call sent every VPC
-  // request of a tunnel to every other connection (found when two replicas served one each).
-  if (path.sockets.routable(FEATURES.vpc).length === 0) throw fail(new NoVpcConnector().message);
-
-  let addresses: string[];
-  if ("addresses" in route.host) {
-    addresses = route.host.addresses;
-  } else {
-    const { hostname, resolverIps } = route.host;
-    try {
-      addresses = await path.dns.resolve(hostname, resolverIps, (name, type) =>
-        askConnector(path.sockets, path.streams, name, type, resolverIps),
-      );
-    } catch (error) {
-      throw fail(error instanceof Error ? error.message : String(error));
-    }
-  }
-
   const result = await streamHttp(
     request,
     {

@@ -1,0 +1,34 @@
+import { TUNNEL_FETCH_HEADERS } from "@burrow/tunnel-contract";
+import { publicError } from "../error-page";
+import type { ConnectionDirectory } from "./connection-directory";
+import type { ConnectionObject } from "./presence";
+import type { Reaping } from "./reaping";
+import type { RequestLog } from "./request-log";
+
+/** The parts of the Tunnel DO a relayed visitor request goes through. */
+export interface RelayPath {
+  directory: ConnectionDirectory;
+  reaping: Reaping;
+  log: RequestLog;
+  objectOf: ConnectionObject;
+}
+
+/**
+ * The slow path of a visitor request: the edge found no connection in its cached list, or the
+ * connection object it picked could no longer carry the request (closed, froze, drains). The
+ * Tunnel DO sends it to another listed connection's object, or answers the error page itself.
+ */
+export async function relayVisitor(request: Request, path: RelayPath): Promise<Response> {
+  // An erased object writes nothing more, not even its request log.
+  if (path.reaping.erased) return publicError("tunnel_deleted", request);
+  const skip = request.headers.get(TUNNEL_FETCH_HEADERS.connectionId);
+  const record = path.directory.pick(undefined, skip ? new Set([skip]) : undefined);
+  if (!record) {
+    const trace = path.log.begin(request, request.headers.get(TUNNEL_FETCH_HEADERS.clientIp) ?? "");
+    return trace.settle(publicError("no_connector", request));
+  }
+  const headers = new Headers(request.headers);
+  headers.set(TUNNEL_FETCH_HEADERS.relayed, "1");
+  headers.set(TUNNEL_FETCH_HEADERS.connectionId, record.connectionId);
+  return path.objectOf(record).fetch(new Request(request, { headers }));
+}
