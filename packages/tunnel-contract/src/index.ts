@@ -224,6 +224,11 @@ export const TUNNEL_FETCH_HEADERS = {
    * the Tunnel DO picks another.
    */
   connectionId: "x-burrow-connection-id",
+  /**
+   * Set by a connection object on a request it hands back after its connection failed it: when
+   * no other connection is left, the Tunnel DO answers a bare 1033 and that object its own error.
+   */
+  retry: "x-burrow-retry",
   /** Set by the Tunnel DO on a request it hands to a connection object: it is not handed back. */
   relayed: "x-burrow-relayed",
   /** The ConnectionRecord (JSON) the Tunnel DO admitted, on the upgrade to its connection object. */

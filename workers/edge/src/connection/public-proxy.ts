@@ -1,6 +1,6 @@
 import { TUNNEL_FETCH_HEADERS } from "@burrow/tunnel-contract";
 import { ResetCode } from "@burrow/wire";
-import { publicError } from "../error-page";
+import { PUBLIC_ERRORS, publicError } from "../error-page";
 import { headersForOrigin } from "../forwarded-headers";
 import type { Admission } from "./admission";
 import type { ConnectorSockets } from "./connector-sockets";
@@ -27,8 +27,10 @@ export interface PublicPath {
   served: () => void;
 }
 
-/** What `forwardTraced` decides when its connection failed a request that may go elsewhere. */
-const ELSEWHERE = Symbol("elsewhere");
+/** What `forwardTraced` answers when its connection failed a request that may go elsewhere. */
+interface Elsewhere {
+  failure: StreamFailure;
+}
 
 /**
  * Carries a visitor's request (forwarded by the edge, or relayed by the Tunnel DO) to this
@@ -43,8 +45,17 @@ export async function forwardVisitor(request: Request, path: PublicPath): Promis
   const clientIp = request.headers.get(TUNNEL_FETCH_HEADERS.clientIp) ?? "";
   const trace = beginTrace(path.log, request, clientIp);
   const answer = await forwardTraced(request, path, clientIp, trace, relayed);
-  if (answer === ELSEWHERE) return path.relay(request);
-  return trace.settle(answer);
+  if (answer instanceof Response) return trace.settle(answer);
+  const retry = new Request(request, { headers: new Headers(request.headers) });
+  retry.headers.set(TUNNEL_FETCH_HEADERS.retry, "1");
+  const elsewhere = await path.relay(retry);
+  if (elsewhere.headers.get("x-burrow-error") !== String(PUBLIC_ERRORS.no_connector.number)) {
+    trace.abandon();
+    return elsewhere;
+  }
+  // No other connection: the visitor learns what happened on this one.
+  await elsewhere.body?.cancel();
+  return trace.settle(publicError(failurePage(answer.failure), request));
 }
 
 async function forwardTraced(
@@ -53,7 +64,7 @@ async function forwardTraced(
   clientIp: string,
   trace: RequestTrace,
   relayed: boolean,
-): Promise<Response | typeof ELSEWHERE> {
+): Promise<Response | Elsewhere> {
   if (path.sockets.routable().length === 0) return publicError("no_connector", request);
   const websocket = request.headers.get("upgrade")?.toLowerCase() === "websocket";
   const quick = request.headers.get(TUNNEL_FETCH_HEADERS.tunnelKind) === "quick";
@@ -93,8 +104,7 @@ async function forwardTraced(
     );
     if (result.ok) return result.response;
     if (idempotent && !relayed && result.failure?.code === ResetCode.goingAway) {
-      trace.abandon();
-      return ELSEWHERE;
+      return { failure: result.failure };
     }
     return publicError(result.failure ? failurePage(result.failure) : "no_connector", request);
   } catch (error) {

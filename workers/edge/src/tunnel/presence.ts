@@ -160,7 +160,9 @@ export class Presence {
 
   /**
    * Checks, once per instance, the entries an earlier instance stored: after a runtime restart
-   * their objects hold no sockets, and the connectors are reconnecting as new connections.
+   * their objects hold no sockets, and the connectors are reconnecting as new connections, so the
+   * dead ones are unlisted without being remembered as pending a reconnect (that would count
+   * every connection twice).
    */
   async verifyInherited(): Promise<void> {
     const inherited = this.#directory.takeUnverified();
@@ -170,7 +172,7 @@ export class Presence {
         const live = await this.#objectOf(record)
           .record()
           .catch(() => null);
-        if (!live) await this.closed(record.connectionId);
+        if (!live) await this.closed(record.connectionId, false);
       }),
     );
   }

@@ -24,6 +24,9 @@ export async function relayVisitor(request: Request, path: RelayPath): Promise<R
   const skip = request.headers.get(TUNNEL_FETCH_HEADERS.connectionId);
   const record = path.directory.pick(undefined, skip ? new Set([skip]) : undefined);
   if (!record) {
+    // A retry whose first connection failed: that object answers its own failure instead.
+    if (request.headers.has(TUNNEL_FETCH_HEADERS.retry))
+      return publicError("no_connector", request);
     const trace = path.log.begin(request, request.headers.get(TUNNEL_FETCH_HEADERS.clientIp) ?? "");
     return trace.settle(publicError("no_connector", request));
   }
