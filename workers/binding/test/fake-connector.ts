@@ -2,12 +2,12 @@ import { env } from "cloudflare:workers";
 import {
   createTunnel,
   createVpcService,
+  hashSecret,
   deleteVpcService,
   getVpcService,
   updateVpcService,
   type VpcServiceConfig,
 } from "@burrow/registry";
-import { TUNNEL_FETCH_HEADERS, type TunnelOperation, tunnelStub } from "@burrow/tunnel-contract";
 import {
   CONNECT_PATH,
   decodeFrame,
@@ -56,13 +56,14 @@ export class FakeConnector {
     features: string[] = [FEATURES.vpc],
     behaviour: FakeBehaviour = {},
   ): Promise<FakeConnector> {
-    // Straight to the DO, as the edge does after checking the secret (workers/edge/src/index.ts).
-    const response = await tunnelStub(env.TUNNEL, tunnelId).fetch(`http://edge${CONNECT_PATH}`, {
+    // Through the edge's real /connect, which checks the secret and hands the socket to the
+    // connection's own object (workers/edge/src/index.ts).
+    const response = await env.EDGE.fetch(`http://127.0.0.1${CONNECT_PATH}`, {
       headers: {
         upgrade: "websocket",
-        [TUNNEL_FETCH_HEADERS.operation]: "connect" satisfies TunnelOperation,
+        authorization: `Bearer ${TEST_TUNNEL_SECRETS.get(tunnelId) ?? ""}`,
         [HANDSHAKE_HEADERS.tunnelId]: tunnelId,
-        [TUNNEL_FETCH_HEADERS.tunnelKind]: "quick",
+        [HANDSHAKE_HEADERS.connectorId]: crypto.randomUUID(),
       },
     });
     const socket = response.webSocket;
@@ -159,16 +160,21 @@ async function bytesOf(data: unknown): Promise<Uint8Array> {
 /** Writes a quick tunnel row, as minting does, and returns its id. */
 export async function createTestTunnel(): Promise<string> {
   const id = crypto.randomUUID();
+  const secret = crypto.getRandomValues(new Uint8Array(32));
   await createTunnel(env.DB, {
     id,
     accountTag: "test",
     name: `qt-${id.replaceAll("-", "")}`,
     kind: "quick",
-    secretHash: "0".repeat(64),
+    secretHash: await hashSecret(secret),
     createdAt: Date.now(),
   });
+  TEST_TUNNEL_SECRETS.set(id, btoa(String.fromCharCode(...secret)));
   return id;
 }
+
+/** The secret of each tunnel {@link createTestTunnel} made, as a connector presents it. */
+const TEST_TUNNEL_SECRETS = new Map<string, string>();
 
 /**
  * Writes service `id` (default SERVICE_A) with `host` (which names the tunnel) and extra fields

@@ -108,11 +108,8 @@ export async function inspect(tunnelId: string) {
   const storedKeys = await runInDurableObject(stub, (_instance, state) =>
     [...state.storage.kv.list()].map(([key]) => key),
   );
-  const connections = await runInDurableObject(
-    stub,
-    (_instance, state) =>
-      state.getWebSockets().filter((socket) => socket.readyState === WebSocket.OPEN).length,
-  );
+  // Each connection's socket lives in its own connection object; the Tunnel DO lists them.
+  const connections = (await stub.connections()).length;
   return {
     tunnel: await getTunnel(env.DB, tunnelId),
     dnsRecords: await listDnsRecords(env.DB, tunnelId),

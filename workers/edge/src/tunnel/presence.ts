@@ -90,7 +90,7 @@ export class Presence {
     if (!record || this.#reaping.erased) return record !== null;
     const now = Date.now();
     this.#reaping.markActive(now);
-    if (remember && record.registered) rememberDropped(this.#ctx.storage.kv, record, now);
+    if (remember) rememberDropped(this.#ctx.storage.kv, record, now);
     await this.#write(async () => {
       // Decided when the write runs, not when it was queued: a connector may have attached since.
       if (this.#directory.size > 0) return;

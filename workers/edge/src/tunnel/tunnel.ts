@@ -84,9 +84,12 @@ export class Tunnel extends DurableObject<Env> implements TunnelRpc {
     return this.#log.capture;
   }
 
-  /** A connection object's socket closed. */
-  async connectionClosed(connectionId: string): Promise<void> {
-    await this.#presence.closed(connectionId);
+  /**
+   * A connection object's socket closed; `remember` false for an upgrade that never completed
+   * (nothing to reconnect).
+   */
+  async connectionClosed(connectionId: string, remember = true): Promise<void> {
+    await this.#presence.closed(connectionId, remember);
   }
 
   /** The connections the edge may send visitors to; it caches the answer for a moment. */
