@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -9,10 +9,10 @@ import {
   type NamedOrigin,
   namedOrigin,
   readyConnections,
+  routedNamedTunnel,
   running,
   spawnBurrow,
   until,
-  ZONE,
 } from "./harness/named-run";
 import { visit } from "./harness/visitor";
 
@@ -35,39 +35,8 @@ describe("burrow tunnel run under faults", () => {
   const api = adminApi(() => edge, ADMIN_TOKEN);
   const vars = { "burrow-api": { ADMIN_TOKEN } };
 
-  /** A named tunnel routed at `hostname`, its credentials file naming the edge, and a config. */
-  const namedTunnel = async (name: string, hostname: string) => {
-    const tunnel = await api("POST", `/accounts/${ACCOUNT}/cfd_tunnel`, { name });
-    await api("PUT", `/zones/${ZONE}/tunnels/${tunnel.id}/routes`, {
-      type: "dns",
-      user_hostname: hostname,
-      overwrite_existing: false,
-    });
-    const credentialsFile = path.join(home, `${tunnel.id}.json`);
-    writeFileSync(
-      credentialsFile,
-      JSON.stringify({ ...tunnel.credentials_file, Endpoint: edge.url.origin }),
-    );
-    const config = path.join(home, `${name}.yml`);
-    writeFileSync(
-      config,
-      [
-        `tunnel: ${tunnel.id}`,
-        `credentials-file: ${credentialsFile}`,
-        "ingress:",
-        `  - hostname: ${hostname}`,
-        `    service: ${origin.url}`,
-        "  - service: http_status:404",
-        "",
-      ].join("\n"),
-    );
-    const run = (...extra: string[]) =>
-      spawnBurrow(
-        ["tunnel", "--config", config, "run", "--metrics", "127.0.0.1:0", ...extra],
-        home,
-      );
-    return { id: tunnel.id as string, run };
-  };
+  const namedTunnel = (name: string, hostname: string) =>
+    routedNamedTunnel({ api, edge, home, originUrl: origin.url }, name, hostname);
   const connectors = (tunnelId: string) =>
     api("GET", `/accounts/${ACCOUNT}/cfd_tunnel/${tunnelId}/connections`) as Promise<Connectors>;
   const get = async (hostname: string, pathname: string, method = "GET"): Promise<Outcome> => {

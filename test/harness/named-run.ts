@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { writeFileSync } from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
@@ -131,4 +132,52 @@ export function adminApi(edge: () => TestEdge, token: string) {
     if (!envelope.success) throw new Error(`${method} ${route}: ${JSON.stringify(envelope)}`);
     return envelope.result;
   };
+}
+
+/** What {@link routedNamedTunnel} needs of the test: the admin API, the edge, a home folder. */
+export interface NamedTunnelContext {
+  api: ReturnType<typeof adminApi>;
+  edge: TestEdge;
+  home: string;
+  originUrl: URL | string;
+}
+
+/**
+ * A named tunnel created through the API, routed at `hostname`, its credentials file naming the
+ * edge, and a config file whose ingress sends `hostname` to the origin; `run` starts
+ * `burrow tunnel run` on it with metrics on a free port.
+ */
+export async function routedNamedTunnel(
+  context: NamedTunnelContext,
+  name: string,
+  hostname: string,
+) {
+  const { api, edge, home } = context;
+  const tunnel = await api("POST", `/accounts/${ACCOUNT}/cfd_tunnel`, { name });
+  await api("PUT", `/zones/${ZONE}/tunnels/${tunnel.id}/routes`, {
+    type: "dns",
+    user_hostname: hostname,
+    overwrite_existing: false,
+  });
+  const credentialsFile = path.join(home, `${tunnel.id}.json`);
+  writeFileSync(
+    credentialsFile,
+    JSON.stringify({ ...tunnel.credentials_file, Endpoint: edge.url.origin }),
+  );
+  const config = path.join(home, `${name}.yml`);
+  writeFileSync(
+    config,
+    [
+      `tunnel: ${tunnel.id}`,
+      `credentials-file: ${credentialsFile}`,
+      "ingress:",
+      `  - hostname: ${hostname}`,
+      `    service: ${context.originUrl}`,
+      "  - service: http_status:404",
+      "",
+    ].join("\n"),
+  );
+  const run = (...extra: string[]) =>
+    spawnBurrow(["tunnel", "--config", config, "run", "--metrics", "127.0.0.1:0", ...extra], home);
+  return { id: tunnel.id as string, run };
 }
