@@ -2,9 +2,9 @@ import { env } from "cloudflare:workers";
 import {
   createTunnel,
   createVpcService,
-  hashSecret,
   deleteVpcService,
   getVpcService,
+  hashSecret,
   updateVpcService,
   type VpcServiceConfig,
 } from "@burrow/registry";
