@@ -219,18 +219,16 @@ export const TUNNEL_FETCH_HEADERS = {
   originIp: "x-burrow-origin-ip",
   colo: "x-burrow-colo",
   /**
-   * The connection a visitor request was sent to (the edge picked its connection object): a
-   * connection object that cannot serve it hands it back to the Tunnel DO naming itself here, so
-   * the Tunnel DO picks another.
+   * The connections a visitor request was sent to so far, comma-separated, the current one last
+   * (the edge names the one it picked). A connection object that cannot carry the request hands
+   * it back to the Tunnel DO, which sends it to a connection not named here.
    */
-  connectionId: "x-burrow-connection-id",
+  triedConnections: "x-burrow-tried-connections",
   /**
    * Set by a connection object on a request it hands back after its connection failed it: when
    * no other connection is left, the Tunnel DO answers a bare 1033 and that object its own error.
    */
   retry: "x-burrow-retry",
-  /** Set by the Tunnel DO on a request it hands to a connection object: it is not handed back. */
-  relayed: "x-burrow-relayed",
   /** The ConnectionRecord (JSON) the Tunnel DO admitted, on the upgrade to its connection object. */
   connectionRecord: "x-burrow-connection-record",
 } as const;

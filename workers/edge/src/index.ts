@@ -117,7 +117,7 @@ async function forwardToTunnel(request: Request, env: Env, hostname: string): Pr
   headers.set(TUNNEL_FETCH_HEADERS.clientIp, request.headers.get("cf-connecting-ip") ?? "");
   // Straight to one of the tunnel's connection objects; the Tunnel DO only when none is listed.
   const connection = await connectionObjectFor(env, route.tunnelId);
-  if (connection) headers.set(TUNNEL_FETCH_HEADERS.connectionId, connectionIdOf(connection));
+  if (connection) headers.set(TUNNEL_FETCH_HEADERS.triedConnections, connectionIdOf(connection));
   const forwarded = new Request(request.url, {
     method: request.method,
     headers,

@@ -2,6 +2,7 @@ import { TUNNEL_FETCH_HEADERS } from "@burrow/tunnel-contract";
 import { ResetCode } from "@burrow/wire";
 import { PUBLIC_ERRORS, publicError } from "../error-page";
 import { headersForOrigin } from "../forwarded-headers";
+import { triedConnections } from "../tunnel/relay";
 import type { Admission } from "./admission";
 import type { ConnectorSockets } from "./connector-sockets";
 import { type Attempt, streamHttp } from "./http-proxy";
@@ -27,6 +28,12 @@ export interface PublicPath {
   served: () => void;
 }
 
+/**
+ * How many connections one visitor request may be tried on: a replica that dies takes its four
+ * connections at once, and the Tunnel DO may not have heard of every close yet.
+ */
+const MAX_CONNECTIONS_TRIED = 5;
+
 /** What `forwardTraced` answers when its connection failed a request that may go elsewhere. */
 interface Elsewhere {
   failure: StreamFailure;
@@ -36,15 +43,15 @@ interface Elsewhere {
  * Carries a visitor's request (forwarded by the edge, or relayed by the Tunnel DO) to this
  * object's connector and streams the origin's answer back; every failure is the visitor's error
  * page (error-page.ts). A request the connection cannot take (it closed, froze or drains since the
- * edge cached it) goes back to the Tunnel DO once.
+ * edge cached it) goes back to the Tunnel DO, which tries another, up to MAX_CONNECTIONS_TRIED.
  */
 export async function forwardVisitor(request: Request, path: PublicPath): Promise<Response> {
-  const relayed = request.headers.has(TUNNEL_FETCH_HEADERS.relayed);
-  if (!relayed && path.sockets.routable().length === 0) return path.relay(request);
+  const mayHandBack = triedConnections(request).length < MAX_CONNECTIONS_TRIED;
+  if (mayHandBack && path.sockets.routable().length === 0) return path.relay(request);
   path.served();
   const clientIp = request.headers.get(TUNNEL_FETCH_HEADERS.clientIp) ?? "";
   const trace = beginTrace(path.log, request, clientIp);
-  const answer = await forwardTraced(request, path, clientIp, trace, relayed);
+  const answer = await forwardTraced(request, path, clientIp, trace, mayHandBack);
   if (answer instanceof Response) return trace.settle(answer);
   const retry = new Request(request, { headers: new Headers(request.headers) });
   retry.headers.set(TUNNEL_FETCH_HEADERS.retry, "1");
@@ -63,7 +70,7 @@ async function forwardTraced(
   path: PublicPath,
   clientIp: string,
   trace: RequestTrace,
-  relayed: boolean,
+  mayHandBack: boolean,
 ): Promise<Response | Elsewhere> {
   if (path.sockets.routable().length === 0) return publicError("no_connector", request);
   const websocket = request.headers.get("upgrade")?.toLowerCase() === "websocket";
@@ -103,7 +110,7 @@ async function forwardTraced(
       path.ctx,
     );
     if (result.ok) return result.response;
-    if (idempotent && !relayed && result.failure?.code === ResetCode.goingAway) {
+    if (idempotent && mayHandBack && result.failure?.code === ResetCode.goingAway) {
       return { failure: result.failure };
     }
     return publicError(result.failure ? failurePage(result.failure) : "no_connector", request);

@@ -21,8 +21,8 @@ export interface RelayPath {
 export async function relayVisitor(request: Request, path: RelayPath): Promise<Response> {
   // An erased object writes nothing more, not even its request log.
   if (path.reaping.erased) return publicError("tunnel_deleted", request);
-  const skip = request.headers.get(TUNNEL_FETCH_HEADERS.connectionId);
-  const record = path.directory.pick(undefined, skip ? new Set([skip]) : undefined);
+  const tried = triedConnections(request);
+  const record = path.directory.pick(undefined, new Set(tried));
   if (!record) {
     // A retry whose first connection failed: that object answers its own failure instead.
     if (request.headers.has(TUNNEL_FETCH_HEADERS.retry))
@@ -31,7 +31,12 @@ export async function relayVisitor(request: Request, path: RelayPath): Promise<R
     return trace.settle(publicError("no_connector", request));
   }
   const headers = new Headers(request.headers);
-  headers.set(TUNNEL_FETCH_HEADERS.relayed, "1");
-  headers.set(TUNNEL_FETCH_HEADERS.connectionId, record.connectionId);
+  headers.set(TUNNEL_FETCH_HEADERS.triedConnections, [...tried, record.connectionId].join(","));
   return path.objectOf(record).fetch(new Request(request, { headers }));
+}
+
+/** The connections a visitor request already went to (TUNNEL_FETCH_HEADERS.triedConnections). */
+export function triedConnections(request: Request): string[] {
+  const header = request.headers.get(TUNNEL_FETCH_HEADERS.triedConnections) ?? "";
+  return header.split(",").filter((id) => id.length > 0);
 }
