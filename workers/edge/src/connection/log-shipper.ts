@@ -7,6 +7,12 @@ import type { LogRow, LogSink } from "./request-trace";
  */
 const SHIP_AFTER_MS = 1000;
 const SHIP_AT_ENTRIES = 64;
+/**
+ * At most this many of a connection's requests per second reach the log; the rest are not logged. The log holds the tunnel's last 1,000 requests, so ten busy connections fill it each
+ * second anyway, and the cap keeps the Tunnel DO's SQLite writes bounded (100 connections ×
+ * 100 rows per second at most) however much traffic the connections carry.
+ */
+const MAX_ROWS_PER_SECOND = 100;
 
 /**
  * A connection object's side of the request log: it batches finished requests and ships them to
@@ -17,6 +23,8 @@ export class LogShipper implements LogSink {
   readonly #ship: (rows: LogRow[]) => Promise<boolean>;
   #pending: LogRow[] = [];
   #timer: ReturnType<typeof setTimeout> | null = null;
+  #windowStartedAt = 0;
+  #shippedInWindow = 0;
 
   /** `ship` delivers a batch and answers whether capture is on. */
   constructor(ship: (rows: LogRow[]) => Promise<boolean>) {
@@ -34,7 +42,17 @@ export class LogShipper implements LogSink {
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = null;
     if (this.#pending.length === 0) return;
-    const rows = this.#pending.splice(0);
+    const now = Date.now();
+    if (now - this.#windowStartedAt >= 1000) {
+      this.#windowStartedAt = now;
+      this.#shippedInWindow = 0;
+    }
+    const waiting = this.#pending.splice(0);
+    const room = MAX_ROWS_PER_SECOND - this.#shippedInWindow;
+    // Over this second's share: these requests are not logged.
+    if (room <= 0) return;
+    const rows = waiting.length > room ? waiting.slice(-room) : waiting;
+    this.#shippedInWindow += rows.length;
     try {
       this.capture = await this.#ship(rows);
     } catch (error) {
