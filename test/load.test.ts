@@ -7,7 +7,7 @@ import { type VisitorResponse, visit } from "./harness/visitor";
 /** root wrangler.toml: QUICK_TUNNEL_MAX_IN_FLIGHT. */
 const QUICK_TUNNEL_MAX_IN_FLIGHT = 1_000;
 /**
- * One client address may hold only 90 % of the slots (workers/edge/src/tunnel/admission.ts), so the load
+ * One client address may hold only 90 % of the slots (workers/edge/src/connection/admission.ts), so the load
  * comes from ten visitors, as the edge sees them through CF-Connecting-IP.
  */
 const clientOf = (i: number) => ({ "cf-connecting-ip": `192.0.2.${(i % 10) + 1}` });
