@@ -33,6 +33,8 @@ export interface LocalEdgeOptions {
    * runs never take each other's names).
    */
   devRegistryPath?: string;
+  /** Opens workerd's V8 inspector on this port (profiling the Workers: `pnpm bench:profile`). */
+  inspectorPort?: number;
   log?: (message: string) => void;
 }
 
@@ -89,6 +91,7 @@ export async function startLocalEdge(options: LocalEdgeOptions = {}): Promise<Lo
       // address of workerd's debug port; another workerd dials it to reach a service and its
       // entrypoints (props passed through). The file goes when this instance is disposed.
       unsafeDevRegistryPath: options.devRegistryPath,
+      inspectorPort: options.inspectorPort,
       log: undefined,
     });
     const url = await miniflare.ready.catch(async (error) => {

@@ -62,10 +62,11 @@ apex.get(CONNECT_PATH, async (c) => {
   const answer = await connection
     .fetch(new Request(c.req.url, { headers }))
     .catch(async (error) => {
-      await tunnelObject.connectionClosed(record.connectionId);
+      await tunnelObject.connectionClosed(record.connectionId, false);
       throw error;
     });
-  if (answer.status !== 101) await tunnelObject.connectionClosed(record.connectionId);
+  // An upgrade that never completed leaves nothing to reconnect: not remembered as a drop.
+  if (answer.status !== 101) await tunnelObject.connectionClosed(record.connectionId, false);
   return answer;
 });
 
@@ -90,7 +91,7 @@ function isApex(hostname: string, zone: string): boolean {
 const ERROR_NUMBER_HEADER = "x-burrow-error";
 const NO_CONNECTOR = String(PUBLIC_ERRORS.no_connector.number);
 
-/** Carries a visitor's request to the Tunnel DO that serves its hostname. */
+/** Carries a visitor's request to a connection of the tunnel that serves its hostname. */
 async function forwardToTunnel(request: Request, env: Env, hostname: string): Promise<Response> {
   const problem = requestHeadProblem(request);
   if (problem) {

@@ -47,11 +47,13 @@ interface Elsewhere {
  */
 export async function forwardVisitor(request: Request, path: PublicPath): Promise<Response> {
   const mayHandBack = triedConnections(request).length < MAX_CONNECTIONS_TRIED;
-  if (mayHandBack && path.sockets.routable().length === 0) return path.relay(request);
+  // Looked up once per request: each look reads every socket's heartbeat from the runtime.
+  const routable = path.sockets.routable();
+  if (mayHandBack && routable.length === 0) return path.relay(request);
   path.served();
   const clientIp = request.headers.get(TUNNEL_FETCH_HEADERS.clientIp) ?? "";
   const trace = beginTrace(path.log, request, clientIp);
-  const answer = await forwardTraced(request, path, clientIp, trace, mayHandBack);
+  const answer = await forwardTraced(request, path, routable, trace, mayHandBack);
   if (answer instanceof Response) return trace.settle(answer);
   const retry = new Request(request, { headers: new Headers(request.headers) });
   retry.headers.set(TUNNEL_FETCH_HEADERS.retry, "1");
@@ -68,11 +70,12 @@ export async function forwardVisitor(request: Request, path: PublicPath): Promis
 async function forwardTraced(
   request: Request,
   path: PublicPath,
-  clientIp: string,
+  routable: WebSocket[],
   trace: RequestTrace,
   mayHandBack: boolean,
 ): Promise<Response | Elsewhere> {
-  if (path.sockets.routable().length === 0) return publicError("no_connector", request);
+  if (routable.length === 0) return publicError("no_connector", request);
+  const clientIp = trace.clientIp;
   const websocket = request.headers.get("upgrade")?.toLowerCase() === "websocket";
   const quick = request.headers.get(TUNNEL_FETCH_HEADERS.tunnelKind) === "quick";
   const release = path.admission.admit(clientIp, quick, websocket);
@@ -101,7 +104,7 @@ async function forwardTraced(
         body,
         websocket,
         maxBodyBytes,
-        attempts: eachConnection(path.sockets),
+        attempts: eachConnection(routable),
         retryOn: null,
         release,
         trace,
@@ -121,14 +124,8 @@ async function forwardTraced(
 }
 
 /** One attempt per routable connection of this object, each tried once. */
-function* eachConnection(sockets: ConnectorSockets): Generator<Attempt> {
-  const tried = new Set<WebSocket>();
-  for (;;) {
-    const socket = sockets.pick(undefined, tried);
-    if (!socket) return;
-    tried.add(socket);
-    yield { socket, target: null };
-  }
+function* eachConnection(routable: WebSocket[]): Generator<Attempt> {
+  for (const socket of routable) yield { socket, target: null };
 }
 
 /** The visitor's error page for a stream that failed before its response head. */

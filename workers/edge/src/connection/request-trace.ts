@@ -48,7 +48,7 @@ export class RequestTrace implements ExchangeTrace {
   readonly #startedAt = Date.now();
   readonly #method: string;
   readonly #path: string;
-  readonly #clientIp: string;
+  readonly clientIp: string;
   readonly #requestHeaders: Array<[string, string]>;
   #responseHeaders: Array<[string, string]> = [];
   #status = 0;
@@ -64,7 +64,7 @@ export class RequestTrace implements ExchangeTrace {
     this.#log = log;
     this.#method = request.method;
     this.#path = loggedPath(request.url);
-    this.#clientIp = clientIp;
+    this.clientIp = clientIp;
     this.#requestHeaders = loggedHeaders(request.headers);
     this.#requestBody = capture ? new BodyCapture() : null;
     this.#responseBody = capture ? new BodyCapture() : null;
@@ -120,7 +120,7 @@ export class RequestTrace implements ExchangeTrace {
       durationMs: Math.max(0, Date.now() - this.#startedAt),
       requestBytes: this.#requestBytes,
       responseBytes: this.#responseBytes,
-      clientIp: this.#clientIp,
+      clientIp: this.clientIp,
       connIndex: this.#connIndex,
       error,
       requestHeaders: this.#requestHeaders,
@@ -168,12 +168,14 @@ export function loggedPath(url: string): string {
   return `${parsed.pathname}${parsed.search}`.slice(0, MAX_PATH_CHARS);
 }
 
+/** The edge's own headers to the objects (TUNNEL_FETCH_HEADERS), never logged. */
+const INTERNAL_HEADERS = new Set<string>(Object.values(TUNNEL_FETCH_HEADERS));
+
 /** Headers as logged: credentials redacted, the edge's internal x-burrow-* headers left out. */
 export function loggedHeaders(headers: Headers): Array<[string, string]> {
   const logged: Array<[string, string]> = [];
-  const internal = new Set<string>(Object.values(TUNNEL_FETCH_HEADERS));
   for (const [name, value] of headers) {
-    if (internal.has(name) || name.startsWith("x-burrow-tunnel")) continue;
+    if (INTERNAL_HEADERS.has(name) || name.startsWith("x-burrow-tunnel")) continue;
     if (logged.length >= MAX_HEADERS) break;
     const kept = REDACTED_HEADERS.has(name) ? REDACTED : value.slice(0, MAX_HEADER_VALUE_CHARS);
     logged.push([name, kept]);

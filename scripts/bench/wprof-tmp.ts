@@ -1,0 +1,43 @@
+import { startLocalEdge } from "@burrow/local-edge";
+import { startConnector, stopConnector } from "@burrow/connector/testing";
+import { startBenchOrigin } from "/work/main/scripts/bench/bench-origin.ts";
+import { wrk } from "/work/main/scripts/bench/load-tools.ts";
+import WebSocket from "ws";
+import { writeFileSync } from "node:fs";
+
+const origin = await startBenchOrigin();
+const edge = await startLocalEdge({ port: 0, inspectorPort: 9339 });
+const port = Number(edge.url.port);
+const connector = await startConnector({ edge: edge.url, origin: origin.url });
+const host = `${connector.hostname}:${port}`;
+await wrk({ port, host, path: "/small", connections: 10, seconds: 2 });
+const targets = await (await fetch("http://127.0.0.1:9339/json")).json();
+console.log(targets.map((t: any) => t.webSocketDebuggerUrl ?? t.id));
+const edgeTarget = targets.find((t: any) => /burrow-edge/.test(t.webSocketDebuggerUrl ?? t.id));
+const ws = new WebSocket(edgeTarget.webSocketDebuggerUrl ?? `ws://127.0.0.1:9339/${edgeTarget.id}`);
+await new Promise((r) => ws.once("open", r));
+let id = 0;
+const pending = new Map<number, (v: any) => void>();
+ws.on("message", (d) => { const m = JSON.parse(String(d)); if (m.id && pending.has(m.id)) { pending.get(m.id)!(m.result ?? m.error); pending.delete(m.id); } });
+const send = (method: string, params: any = {}) => new Promise<any>((r) => { const i = ++id; pending.set(i, r); ws.send(JSON.stringify({ id: i, method, params })); });
+await send("Profiler.enable");
+await send("Profiler.setSamplingInterval", { interval: 100 });
+await send("Profiler.start");
+const result = await wrk({ port, host, path: "/small", connections: 100, seconds: 5 });
+const { profile } = await send("Profiler.stop");
+writeFileSync("/tmp/edge.cpuprofile", JSON.stringify(profile));
+console.log("requests", result.requests);
+// self time by function
+const self = new Map<string, number>();
+const total = profile.timeDeltas.reduce((a: number, b: number) => a + b, 0);
+const byId = new Map(profile.nodes.map((n: any) => [n.id, n]));
+const counts = new Map<number, number>();
+profile.samples.forEach((s: number, i: number) => counts.set(s, (counts.get(s) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+for (const [nid, t] of counts) { const n: any = byId.get(nid); const k = `${n.callFrame.functionName || "(anon)"} ${n.callFrame.url.split("/").slice(-2).join("/")}:${n.callFrame.lineNumber}`; self.set(k, (self.get(k) ?? 0) + t); }
+const sorted = [...self].sort((a, b) => b[1] - a[1]).slice(0, 40);
+console.log("total profiled µs", total, "per request µs", (total / result.requests).toFixed(1));
+for (const [k, t] of sorted) console.log((t / result.requests).toFixed(1).padStart(8), k);
+ws.close();
+await stopConnector(connector);
+await edge.dispose();
+await origin.close();
