@@ -22,7 +22,10 @@ export default defineConfig(async () => {
           compatibilityDate: "2026-04-20",
           compatibilityFlags: ["nodejs_compat"],
           d1Databases: { DB: LOCAL_DATABASE_ID },
-          durableObjects: { TUNNEL: tunnelDo },
+          durableObjects: {
+            TUNNEL: tunnelDo,
+            TUNNEL_CONNECTION: { className: "TunnelConnection", scriptName: "burrow-edge" },
+          },
           bindings: registry,
           // Pool 0.15.1 drops `props` written in wrangler config, so consumers are declared here.
           serviceBindings: {

@@ -55,7 +55,10 @@ export function prebuiltTunnelWorkers(buildDir: string) {
       ...common,
       name: "burrow-binding",
       scriptPath: prebuildWorker("workers/binding/wrangler.toml", path.join(buildDir, "binding")),
-      durableObjects: { TUNNEL: { className: "Tunnel", scriptName: "burrow-edge" } },
+      durableObjects: {
+        TUNNEL: { className: "Tunnel", scriptName: "burrow-edge" },
+        TUNNEL_CONNECTION: { className: "TunnelConnection", scriptName: "burrow-edge" },
+      },
     },
   ];
 }

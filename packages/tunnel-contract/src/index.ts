@@ -4,6 +4,16 @@
  * {@link tunnelStub}, so a method dropped or changed on either side fails the typecheck of both.
  */
 import type { CertVerification } from "@burrow/wire";
+import type { TunnelRoutes } from "./connection-routes";
+
+export {
+  CONNECTION_GONE,
+  ConnectionPicker,
+  connectionIdOf,
+  connectionObjectName,
+  isConnectionGone,
+  type TunnelRoutes,
+} from "./connection-routes";
 
 /**
  * Where a VPC service request goes, decided by the binding Worker from the service's config and
@@ -140,6 +150,8 @@ export interface TunnelRpc extends Rpc.DurableObjectBranded {
    * Throws, as Workers VPC does, when no connector, address or connection is available.
    */
   fetchService(request: Request, route: VpcRoute): Promise<Response>;
+  /** The connections callers may send traffic to (ConnectionPicker caches it for 2 s). */
+  routes(): Promise<TunnelRoutes>;
   /** VPC DNS cache counters (hits, misses, questions asked), for metrics. */
   vpcStats(): Promise<DnsCacheStats>;
   /** The live connections, for operators and tests. */
@@ -177,6 +189,26 @@ export interface TunnelRpc extends Rpc.DurableObjectBranded {
   setCapture(enabled: boolean): Promise<boolean>;
   /** Requests per minute, status classes and p50/p99 over the last `minutes`, oldest first. */
   traffic(minutes: number): Promise<TrafficMinute[]>;
+}
+
+/**
+ * The RPC a caller (the binding Worker) makes to one connection object, which holds one connector
+ * connection (workers/edge/src/connection/tunnel-connection.ts).
+ */
+export interface TunnelConnectionRpc extends Rpc.DurableObjectBranded {
+  /**
+   * A VPC service request on this connection: DNS through the tunnel's cache, then each address.
+   * Throws CONNECTION_GONE, before reading the body, when this object holds no VPC connection.
+   */
+  fetchService(request: Request, route: VpcRoute): Promise<Response>;
+}
+
+/** The connection object `objectName` (connectionObjectName), typed by the contract. */
+export function connectionStub(
+  namespace: DurableObjectNamespace<TunnelConnectionRpc> | DurableObjectNamespace,
+  objectName: string,
+): DurableObjectStub<TunnelConnectionRpc> {
+  return (namespace as DurableObjectNamespace<TunnelConnectionRpc>).getByName(objectName);
 }
 
 /** The message `erase` rejects with once the storage is gone. */

@@ -1,6 +1,6 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
 import { cachedService } from "./service-cache";
-import { tunnelFor } from "./tunnel-rpc";
+import { callVpcService } from "./tunnel-rpc";
 import { routeFor, VpcRequestError } from "./vpc-route";
 
 /** What a consumer's service binding passes: `props = { service_id = "<id>" }`. */
@@ -10,8 +10,9 @@ export interface VpcServiceProps {
 
 /**
  * The entrypoint consumers bind to. `env.PRIVATE_API.fetch(url, init)` reaches exactly the VPC
- * service named in the binding's props, through its tunnel's Durable Object and connector. Like
- * Workers VPC, failures to reach the service throw; the origin's own statuses pass through.
+ * service named in the binding's props, through one of its tunnel's connection objects and that
+ * connector. Like Workers VPC, failures to reach the service throw; the origin's own statuses pass
+ * through.
  */
 export class VpcServiceBinding extends WorkerEntrypoint<Env, VpcServiceProps> {
   override async fetch(request: Request): Promise<Response> {
@@ -26,6 +27,6 @@ export class VpcServiceBinding extends WorkerEntrypoint<Env, VpcServiceProps> {
     const service = await cachedService(this.env.DB, serviceId);
     if (!service) throw new VpcRequestError(`VPC service ${serviceId} does not exist`);
     const route = routeFor(service, new URL(request.url));
-    return tunnelFor(this.env, service.tunnelId).fetchService(request, route);
+    return callVpcService(this.env, service.tunnelId, request, route);
   }
 }

@@ -1,14 +1,18 @@
 import { ApiError, errorResponse, failureBody, successBody } from "@burrow/cf-api";
-import { TUNNEL_FETCH_HEADERS, type TunnelOperation } from "@burrow/tunnel-contract";
+import {
+  ConnectionPicker,
+  connectionIdOf,
+  connectionObjectName,
+  TUNNEL_FETCH_HEADERS,
+  type TunnelOperation,
+} from "@burrow/tunnel-contract";
 import { CONNECT_PATH, HANDSHAKE_HEADERS } from "@burrow/wire";
 import { Hono } from "hono";
-import { connectionObjectFor, forgetConnections } from "./connection-routes";
 import { authenticateConnector } from "./connector-auth";
 import { PUBLIC_ERRORS, publicError } from "./error-page";
 import { headersFit, INTERNAL_HEADER_PREFIX } from "./forwarded-headers";
 import { forgetRoute, routeFor } from "./hostname-routes";
 import { connectionNominated, isHost, requestHeadProblem } from "./request-head";
-import { connectionObjectName } from "./tunnel/connection-directory";
 
 export { TunnelConnection } from "./connection/tunnel-connection";
 export { Tunnel } from "./tunnel/tunnel";
@@ -91,6 +95,14 @@ function isApex(hostname: string, zone: string): boolean {
 const ERROR_NUMBER_HEADER = "x-burrow-error";
 const NO_CONNECTOR = String(PUBLIC_ERRORS.no_connector.number);
 
+let picker: ConnectionPicker | null = null;
+
+/** This isolate's cache of each tunnel's connections (the env is the same for every request). */
+function connectionPicker(env: Env): ConnectionPicker {
+  picker ??= new ConnectionPicker((tunnelId) => env.TUNNEL.getByName(tunnelId).routes());
+  return picker;
+}
+
 /** Carries a visitor's request to a connection of the tunnel that serves its hostname. */
 async function forwardToTunnel(request: Request, env: Env, hostname: string): Promise<Response> {
   const problem = requestHeadProblem(request);
@@ -117,7 +129,7 @@ async function forwardToTunnel(request: Request, env: Env, hostname: string): Pr
   headers.set(TUNNEL_FETCH_HEADERS.tunnelKind, route.kind);
   headers.set(TUNNEL_FETCH_HEADERS.clientIp, request.headers.get("cf-connecting-ip") ?? "");
   // Straight to one of the tunnel's connection objects; the Tunnel DO only when none is listed.
-  const connection = await connectionObjectFor(env, route.tunnelId);
+  const connection = await connectionPicker(env).pick(route.tunnelId);
   if (connection) headers.set(TUNNEL_FETCH_HEADERS.triedConnections, connectionIdOf(connection));
   const forwarded = new Request(request.url, {
     method: request.method,
@@ -132,7 +144,8 @@ async function forwardToTunnel(request: Request, env: Env, hostname: string): Pr
   // A reaped tunnel's Durable Object resets itself once its storage is erased (tunnel.ts `erase`),
   // so while this isolate still caches the route a fresh instance answers "no connector"; the
   // registry tells whether the tunnel is gone, which visitors then learn at once.
-  if (response.headers.get(ERROR_NUMBER_HEADER) === NO_CONNECTOR) forgetConnections(route.tunnelId);
+  if (response.headers.get(ERROR_NUMBER_HEADER) === NO_CONNECTOR)
+    connectionPicker(env).forget(route.tunnelId);
   if (route.kind === "quick" && response.headers.get(ERROR_NUMBER_HEADER) === NO_CONNECTOR) {
     forgetRoute(hostname);
     if (!(await routeFor(env.DB, env.ZONE, hostname))) {
@@ -141,11 +154,6 @@ async function forwardToTunnel(request: Request, env: Env, hostname: string): Pr
     }
   }
   return response;
-}
-
-/** The connection id in a connection object's name (`<tunnel id>/<connection id>`). */
-function connectionIdOf(objectName: string): string {
-  return objectName.slice(objectName.indexOf("/") + 1);
 }
 
 /**

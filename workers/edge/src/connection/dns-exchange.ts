@@ -17,17 +17,6 @@ export class NoVpcConnector extends Error {
   }
 }
 
-/**
- * What a connection object throws when asked to carry a VPC call or DNS question while holding no
- * VPC connection (it closed, froze or is draining): the Tunnel DO then tries another connection.
- * A message, because only an Error's message is sure to survive the RPC back.
- */
-export const CONNECTION_GONE = "burrow: this connection object holds no live VPC connection";
-
-export function isConnectionGone(error: unknown): boolean {
-  return error instanceof Error && error.message.includes(CONNECTION_GONE);
-}
-
 /** Sends one DNS question on a fresh stream of a VPC connector and waits for its answer. */
 export function askConnector(
   sockets: ConnectorSockets,

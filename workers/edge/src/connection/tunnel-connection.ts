@@ -1,7 +1,9 @@
 import { DurableObject } from "cloudflare:workers";
 import {
+  CONNECTION_GONE,
   type ConnectionRecord,
   TUNNEL_FETCH_HEADERS,
+  type TunnelConnectionRpc,
   type TunnelOperation,
   type VpcRoute,
 } from "@burrow/tunnel-contract";
@@ -9,10 +11,11 @@ import { type DnsRecordType, FEATURES, HANDSHAKE_HEADERS } from "@burrow/wire";
 import type { DnsLookup } from "../tunnel/dns-cache";
 import { Admission } from "./admission";
 import { ConnectorSockets, connectionOf } from "./connector-sockets";
-import { askConnector, CONNECTION_GONE } from "./dns-exchange";
+import { askConnector } from "./dns-exchange";
 import { LogShipper } from "./log-shipper";
 import { forwardVisitor, type PublicPath } from "./public-proxy";
 import { StreamTable } from "./stream-table";
+import { VpcHosts } from "./vpc-hosts";
 import { serveVpcCall, type VpcPath } from "./vpc-proxy";
 import { Watchdog } from "./watchdog";
 
@@ -25,7 +28,7 @@ import { Watchdog } from "./watchdog";
  * connected, D1 presence, reaping, the request log, the VPC DNS cache), and this object reports
  * every change of its connection there.
  */
-export class TunnelConnection extends DurableObject<Env> {
+export class TunnelConnection extends DurableObject<Env> implements TunnelConnectionRpc {
   readonly #sockets: ConnectorSockets;
   readonly #streams = new StreamTable();
   readonly #log: LogShipper;
@@ -61,7 +64,14 @@ export class TunnelConnection extends DurableObject<Env> {
         this.#servedRequests++;
       },
     };
-    this.#vpc = parts;
+    this.#vpc = {
+      ...parts,
+      hosts: new VpcHosts((hostname, resolverIps) => {
+        const record = this.#record();
+        if (!record) return Promise.reject(new Error(CONNECTION_GONE));
+        return this.#tunnel(record).resolveVpcHost(hostname, resolverIps);
+      }),
+    };
   }
 
   override async fetch(request: Request): Promise<Response> {
@@ -71,9 +81,9 @@ export class TunnelConnection extends DurableObject<Env> {
     return new Response("unknown connection operation", { status: 400 });
   }
 
-  /** A VPC call the Tunnel DO resolved; throws CONNECTION_GONE when this connection cannot take it. */
-  async fetchService(request: Request, route: VpcRoute, addresses: string[]): Promise<Response> {
-    return serveVpcCall(request, route, addresses, this.#vpc);
+  /** A VPC call (vpc-proxy.ts); throws CONNECTION_GONE when this connection cannot take it. */
+  async fetchService(request: Request, route: VpcRoute): Promise<Response> {
+    return serveVpcCall(request, route, this.#vpc);
   }
 
   /** One DNS question for the Tunnel DO's cache, asked of this object's connector. */

@@ -1,12 +1,13 @@
-import type { VpcRoute } from "@burrow/tunnel-contract";
+import { CONNECTION_GONE, type VpcRoute } from "@burrow/tunnel-contract";
 import { FEATURES, type Header, ResetCode } from "@burrow/wire";
 import { HOP_BY_HOP, INTERNAL_HEADER_PREFIX } from "../forwarded-headers";
 import type { ConnectorSockets } from "./connector-sockets";
-import { CONNECTION_GONE, NoVpcConnector } from "./dns-exchange";
+import { NoVpcConnector } from "./dns-exchange";
 import { type Attempt, streamHttp } from "./http-proxy";
 import { heldBody } from "./request-body";
 import { type StreamFailure, UnsupportedStatus } from "./stream-failure";
 import type { StreamTable } from "./stream-table";
+import type { VpcHosts } from "./vpc-hosts";
 
 /** Same cap as public traffic: Burrow streams bodies with flow control. */
 const MAX_REQUEST_BODY_BYTES = 4 * 1024 ** 3;
@@ -16,23 +17,38 @@ export interface VpcPath {
   sockets: ConnectorSockets;
   streams: StreamTable;
   ctx: DurableObjectState;
+  /** The tunnel's DNS answers (the Tunnel DO's cache, copied for their TTL). */
+  hosts: VpcHosts;
 }
 
 /**
- * Sends `request` to the service `route` names, trying each of its resolved `addresses` on this
- * object's connection until one accepts (the Tunnel DO resolved them, tunnel/vpc-dispatch.ts).
- * Throws CONNECTION_GONE when this object holds no VPC connection any more, so the Tunnel DO picks
- * another; otherwise an Error with a clear message, as Workers VPC does; once the origin answers,
- * its status passes through unchanged.
+ * Sends `request` to the service `route` names: resolves its hostname through the tunnel's DNS
+ * cache, then tries each address on this object's connection until one accepts. Throws
+ * CONNECTION_GONE, before reading the body, when this object holds no VPC connection any more, so
+ * the caller picks another; otherwise an Error with a clear message, as Workers VPC does, when
+ * there is no address or no connection; once the origin answers, its status passes through.
  */
 export async function serveVpcCall(
   request: Request,
   route: VpcRoute,
-  addresses: string[],
   path: VpcPath,
 ): Promise<Response> {
   if (path.sockets.routable(FEATURES.vpc).length === 0) throw new Error(CONNECTION_GONE);
   const fail = (message: string) => new Error(`VPC service "${route.serviceName}": ${message}`);
+  if (request.headers.get("upgrade")?.toLowerCase() === "websocket") {
+    throw fail("WebSocket upgrades are not supported through VPC services");
+  }
+  let addresses: string[];
+  if ("addresses" in route.host) {
+    addresses = route.host.addresses;
+  } else {
+    try {
+      addresses = await path.hosts.addresses(route.host.hostname, route.host.resolverIps);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      throw fail(message.replace(/^Error: /, ""));
+    }
+  }
   const result = await streamHttp(
     request,
     {

@@ -34,15 +34,6 @@ export function newConnectionRecord(arrival: ConnectorArrival, now: number): Con
 }
 
 /**
- * The name of the Durable Object that holds one connection (workers/edge/src/connection/). Each
- * connector connection gets its own object, created by the connector's upgrade and so placed near
- * the connector that opened it; a reconnect is a new connection and a new object.
- */
-export function connectionObjectName(tunnelId: string, connectionId: string): string {
-  return `${tunnelId}/${connectionId}`;
-}
-
-/**
  * The Tunnel DO's list of the tunnel's connections, each held by its own connection object. It is
  * kept in storage because the Tunnel DO holds no socket and is evicted when idle while its
  * connections live on; the connection objects report every change (registered, draining, config

@@ -76,13 +76,30 @@ export class DnsCache {
    * cached. Throws {@link DnsFailure} when neither type has an address; rejects as `ask` does.
    */
   async resolve(hostname: string, resolverIps: readonly string[], ask: DnsAsk): Promise<string[]> {
+    return (await this.resolveUntil(hostname, resolverIps, ask)).addresses;
+  }
+
+  /**
+   * {@link resolve}, with when the first of the answers used expires (ms since the epoch): a
+   * connection object may keep the addresses that long without asking again.
+   */
+  async resolveUntil(
+    hostname: string,
+    resolverIps: readonly string[],
+    ask: DnsAsk,
+  ): Promise<{ addresses: string[]; expiresAt: number }> {
     const name = hostname.toLowerCase();
     const scope = `${name}|${resolverIps.join(",")}`;
     const lookups = await Promise.all(
       RECORD_TYPES.map((type) => this.#lookup(scope, name, type, ask)),
     );
     const addresses = lookups.flatMap((lookup) => (lookup.status === "ok" ? lookup.addresses : []));
-    if (addresses.length > 0) return addresses;
+    if (addresses.length > 0) {
+      const expiries = RECORD_TYPES.map(
+        (type) => this.#entries.get(`${scope}|${type}`)?.expiresAt ?? this.#now(),
+      );
+      return { addresses, expiresAt: Math.min(...expiries) };
+    }
     // NXDOMAIN for either type means the name does not exist; otherwise report the A answer's status.
     const nxdomain = lookups.some((lookup) => lookup.status === "nxdomain");
     throw new DnsFailure(hostname, nxdomain ? "nxdomain" : (lookups[0]?.status ?? "nodata"));

@@ -2,33 +2,27 @@ import { DurableObject } from "cloudflare:workers";
 import {
   type ConnectionRecord,
   type ConnectorSnapshot,
+  connectionObjectName,
   type DnsCacheStats,
   type RequestLogPage,
   type RequestLogQuery,
   type TrafficMinute,
   TUNNEL_FETCH_HEADERS,
   type TunnelOperation,
+  type TunnelRoutes,
   type TunnelRpc,
   type VpcRoute,
 } from "@burrow/tunnel-contract";
+import { FEATURES } from "@burrow/wire";
 import type { LogRow } from "../connection/request-trace";
-import {
-  ConnectionDirectory,
-  type ConnectorArrival,
-  connectionObjectName,
-} from "./connection-directory";
+import { ConnectionDirectory, type ConnectorArrival } from "./connection-directory";
 import { recentDrops } from "./connection-history";
 import { DnsCache } from "./dns-cache";
 import { type Admission, type ConnectionObject, Presence } from "./presence";
 import { Reaping } from "./reaping";
 import { relayVisitor } from "./relay";
 import { RequestLog } from "./request-log";
-import { dispatchVpcCall } from "./vpc-dispatch";
-
-/** The connection ids the edge may send visitors to, as `routes()` answers them. */
-export interface TunnelRoutes {
-  connectionIds: string[];
-}
+import { dispatchVpcCall, resolveVpcHost, type VpcDispatch } from "./vpc-dispatch";
 
 /**
  * One Durable Object per tunnel id: what the tunnel's connections share. The connector sockets
@@ -45,6 +39,7 @@ export class Tunnel extends DurableObject<Env> implements TunnelRpc {
   readonly #presence: Presence;
   readonly #log: RequestLog;
   readonly #objectOf: ConnectionObject;
+  readonly #vpc: VpcDispatch;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -54,6 +49,7 @@ export class Tunnel extends DurableObject<Env> implements TunnelRpc {
       env.TUNNEL_CONNECTION.getByName(connectionObjectName(record.tunnelId, record.connectionId));
     this.#presence = new Presence(ctx, env, this.#directory, this.#reaping, this.#objectOf);
     this.#log = new RequestLog(ctx.storage, Number(env.REQUEST_LOG_MAX_ENTRIES));
+    this.#vpc = { directory: this.#directory, dns: this.#dns, objectOf: this.#objectOf };
   }
 
   override async fetch(request: Request): Promise<Response> {
@@ -92,10 +88,19 @@ export class Tunnel extends DurableObject<Env> implements TunnelRpc {
     await this.#presence.closed(connectionId, remember);
   }
 
-  /** The connections the edge may send visitors to; it caches the answer for a moment. */
   async routes(): Promise<TunnelRoutes> {
     await this.#presence.verifyInherited();
-    return { connectionIds: this.#directory.routable().map((record) => record.connectionId) };
+    const ids = (feature?: string) =>
+      this.#directory.routable(feature).map((record) => record.connectionId);
+    return { connectionIds: ids(), vpcConnectionIds: ids(FEATURES.vpc) };
+  }
+
+  /** A VPC hostname through the tunnel's DNS cache, for a connection object's call. */
+  async resolveVpcHost(
+    hostname: string,
+    resolverIps: string[],
+  ): Promise<{ addresses: string[]; expiresAt: number }> {
+    return resolveVpcHost(this.#vpc, hostname, resolverIps);
   }
 
   /** A batch of finished requests from a connection object; answers the capture switch. */
@@ -106,11 +111,7 @@ export class Tunnel extends DurableObject<Env> implements TunnelRpc {
 
   async fetchService(request: Request, route: VpcRoute): Promise<Response> {
     await this.#presence.verifyInherited();
-    return dispatchVpcCall(request, route, {
-      directory: this.#directory,
-      dns: this.#dns,
-      objectOf: this.#objectOf,
-    });
+    return dispatchVpcCall(request, route, this.#vpc);
   }
 
   async vpcStats(): Promise<DnsCacheStats> {

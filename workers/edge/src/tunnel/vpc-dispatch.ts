@@ -1,6 +1,6 @@
-import type { ConnectionRecord, VpcRoute } from "@burrow/tunnel-contract";
+import { type ConnectionRecord, isConnectionGone, type VpcRoute } from "@burrow/tunnel-contract";
 import { type DnsRecordType, FEATURES } from "@burrow/wire";
-import { isConnectionGone, NoVpcConnector } from "../connection/dns-exchange";
+import { NoVpcConnector } from "../connection/dns-exchange";
 import type { ConnectionDirectory } from "./connection-directory";
 import type { DnsCache, DnsLookup } from "./dns-cache";
 import type { ConnectionObject } from "./presence";
@@ -13,10 +13,10 @@ export interface VpcDispatch {
 }
 
 /**
- * A VPC call from the binding Worker: the Tunnel DO resolves the service's hostname (its DNS cache
- * is the tunnel's one cache, so a name is asked of one connector however many there are), then
- * hands the call to one VPC connection's object in turn. Throws an Error with a clear message, as
- * Workers VPC does, when there is no connector, no address or no connection.
+ * A VPC call that reached the Tunnel DO (the binding Worker found no VPC connection in its list):
+ * it is handed to one VPC connection's object in turn, which resolves and dials; an object that no
+ * longer holds a VPC connection says CONNECTION_GONE and the next is tried. Throws an Error with a
+ * clear message, as Workers VPC does, when no connection is left.
  */
 export async function dispatchVpcCall(
   request: Request,
@@ -24,35 +24,31 @@ export async function dispatchVpcCall(
   vpc: VpcDispatch,
 ): Promise<Response> {
   const fail = (message: string) => new Error(`VPC service "${route.serviceName}": ${message}`);
-  if (request.headers.get("upgrade")?.toLowerCase() === "websocket") {
-    throw fail("WebSocket upgrades are not supported through VPC services");
-  }
   if (vpc.directory.routable(FEATURES.vpc).length === 0) throw fail(new NoVpcConnector().message);
-
-  let addresses: string[];
-  if ("addresses" in route.host) {
-    addresses = route.host.addresses;
-  } else {
-    const { hostname, resolverIps } = route.host;
-    try {
-      addresses = await vpc.dns.resolve(hostname, resolverIps, (name, type) =>
-        askSomeConnector(vpc, name, type, resolverIps),
-      );
-    } catch (error) {
-      throw fail(error instanceof Error ? error.message : String(error));
-    }
-  }
   // Held once here: a connection found gone before it read the body is retried with the same bytes.
   const body = request.body === null ? null : await request.arrayBuffer();
   const answer = await onEachVpcConnection(vpc, (object) =>
     object.fetchService(
       new Request(request.url, { method: request.method, headers: request.headers, body }),
       route,
-      addresses,
     ),
   );
   if (answer === null) throw fail(new NoVpcConnector().message);
   return answer;
+}
+
+/**
+ * Resolves a VPC service's hostname through the tunnel's one DNS cache, asking one VPC connection's
+ * object on a miss; answers the addresses and until when they hold.
+ */
+export function resolveVpcHost(
+  vpc: VpcDispatch,
+  hostname: string,
+  resolverIps: string[],
+): Promise<{ addresses: string[]; expiresAt: number }> {
+  return vpc.dns.resolveUntil(hostname, resolverIps, (name, type) =>
+    askSomeConnector(vpc, name, type, resolverIps),
+  );
 }
 
 function askSomeConnector(
