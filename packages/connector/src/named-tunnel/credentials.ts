@@ -36,6 +36,11 @@ interface TunnelTokenJson {
 export const MIN_SECRET_BYTES = 32;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/** Whether `text` is a tunnel id (a UUID, any case), as opposed to a tunnel name. */
+export function isUuid(text: string): boolean {
+  return UUID.test(text);
+}
+
 /** `<dir>/<uuid>.json`: where `create` writes credentials, next to cert.pem. */
 export function tunnelCredentialsPath(dir: string, tunnelId: string): string {
   return path.join(dir, `${tunnelId}.json`);
@@ -172,7 +177,9 @@ export function encodeTunnelToken(credentials: TunnelCredentials): string {
 
 /** Decodes a tunnel token (cloudflared's or Burrow's). */
 export function decodeTunnelToken(token: string): DecodedCredentials {
-  const trimmed = token.trim();
+  // Tokens are standard base64; a URL-safe copy (some shells and UIs rewrite `+` and `/`)
+  // decodes too, since `burrow tunnel run --token` and `service install` took those before.
+  const trimmed = token.trim().replace(/-/g, "+").replace(/_/g, "/");
   if (!/^[A-Za-z0-9+/]+={0,2}$/.test(trimmed)) {
     return { ok: false, reason: "the token is not standard base64" };
   }

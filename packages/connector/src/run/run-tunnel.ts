@@ -77,7 +77,7 @@ export async function runNamedTunnel(
     edge,
     // Replaced just below, once the runner's agent pool exists.
     origin: new URL("http://127.0.0.1:1"),
-    credentials: { tunnelId: credentials.tunnelId, secret: credentials.secret },
+    credentials: { tunnelId: credentials.tunnelId, secret: credentials.tunnelSecret },
     tunnelKind: "named",
     haConnections: plan.haConnections,
     gracePeriodMs: plan.gracePeriodMs,
