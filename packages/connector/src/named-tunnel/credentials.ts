@@ -1,6 +1,7 @@
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { ConnectorError } from "../connector-error";
+import { isTunnelId } from "./tunnels";
 
 /**
  * A named tunnel's credentials: what `burrow tunnel create` writes to `<uuid>.json` and what a
@@ -34,12 +35,6 @@ interface TunnelTokenJson {
 
 /** cloudflared's tunnel secrets are at least 32 bytes; the API refuses shorter ones too. */
 export const MIN_SECRET_BYTES = 32;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** Whether `text` is a tunnel id (a UUID, any case), as opposed to a tunnel name. */
-export function isUuid(text: string): boolean {
-  return UUID.test(text);
-}
 
 /** `<dir>/<uuid>.json`: where `create` writes credentials, next to cert.pem. */
 export function tunnelCredentialsPath(dir: string, tunnelId: string): string {
@@ -71,7 +66,7 @@ function checked(fields: {
   if (typeof accountTag !== "string" || accountTag === "") {
     return { ok: false, reason: "no account tag" };
   }
-  if (typeof tunnelId !== "string" || !UUID.test(tunnelId)) {
+  if (typeof tunnelId !== "string" || !isTunnelId(tunnelId)) {
     return { ok: false, reason: "no tunnel id (a UUID)" };
   }
   if (

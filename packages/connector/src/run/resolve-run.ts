@@ -2,12 +2,12 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { ConnectorError } from "../connector-error";
 import {
-  isUuid,
   parseTunnelToken,
   readTunnelCredentials,
   type TunnelCredentials,
 } from "../named-tunnel/credentials";
 import { type OriginCert, readOriginCert } from "../named-tunnel/origin-cert";
+import { isTunnelId } from "../named-tunnel/tunnels";
 import {
   defaultConfigDirectories,
   findDefaultConfigFile,
@@ -87,7 +87,7 @@ export async function resolveRun(
   } else if (tunnelRef) {
     const certFile = inputs.originCert ?? config?.origincert ?? findDefaultOriginCert(directories);
     let id = tunnelRef.toLowerCase();
-    if (!isUuid(tunnelRef)) {
+    if (!isTunnelId(tunnelRef)) {
       if (!certFile) {
         throw new ConnectorError(
           `cannot resolve the tunnel name "${tunnelRef}"`,
@@ -116,7 +116,7 @@ export async function resolveRun(
       "burrow tunnel run <name>, burrow tunnel run --token <token>, or set tunnel: in config.yml",
     );
   }
-  if (tunnelRef && isUuid(tunnelRef) && tunnelRef.toLowerCase() !== credentials.tunnelId) {
+  if (tunnelRef && isTunnelId(tunnelRef) && tunnelRef.toLowerCase() !== credentials.tunnelId) {
     throw new ConnectorError(
       `tunnel ${tunnelRef} does not match the credentials`,
       `${credentialsFrom} is for tunnel ${credentials.tunnelId}`,
