@@ -4,7 +4,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { round } from "./bench/measure";
-import { type BenchReport, type Figure, ratioOf, verdict } from "./bench/report";
+import { type BenchReport, type Figure, ratioOf, textTable, verdict } from "./bench/report";
 
 async function load(file: string): Promise<BenchReport> {
   const report = JSON.parse(await readFile(file, "utf8")) as BenchReport;
@@ -56,16 +56,6 @@ const rows = keys.map((key) => {
   ];
 });
 const header = ["figure", "a", "b", "change", "ratio a", "ratio b", "target"];
-const widths = header.map((title, i) =>
-  Math.max(title.length, ...rows.map((row) => row[i]!.length)),
-);
-const line = (cells: string[]) =>
-  cells
-    .map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!)))
-    .join("  ")
-    .trimEnd();
 console.log(`a: ${fileA} (${a.startedAt}, load ${a.loadAverage.start}${a.quick ? ", quick" : ""})`);
 console.log(`b: ${fileB} (${b.startedAt}, load ${b.loadAverage.start}${b.quick ? ", quick" : ""})`);
-console.log(line(header));
-console.log(line(widths.map((width) => "-".repeat(width))));
-for (const row of rows) console.log(line(row));
+for (const line of textTable(header, rows)) console.log(line);

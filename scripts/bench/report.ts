@@ -75,6 +75,22 @@ function formatNumber(value: number | undefined): string {
   return round(value).toLocaleString("en-US", { maximumFractionDigits: 3 });
 }
 
+/**
+ * A plain-text table for the terminal: the header, a rule, then the rows; the first column is
+ * left-aligned (labels), the others right-aligned (numbers line up by their last digit).
+ */
+export function textTable(header: readonly string[], rows: readonly string[][]): string[] {
+  const widths = header.map((title, i) =>
+    Math.max(title.length, ...rows.map((row) => row[i]!.length)),
+  );
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!)))
+      .join("  ")
+      .trimEnd();
+  return [line(header), line(widths.map((width) => "-".repeat(width))), ...rows.map(line)];
+}
+
 /** Prints the table: figure, value, baseline, ratio, target, verdict. */
 export function printTable(figures: readonly Figure[]): void {
   const rows = figures.map((figure) => {
@@ -95,17 +111,7 @@ export function printTable(figures: readonly Figure[]): void {
     ];
   });
   const header = ["figure", "measured", "direct / baseline", "ratio", "target", ""];
-  const widths = header.map((title, i) =>
-    Math.max(title.length, ...rows.map((row) => row[i]!.length)),
-  );
-  const line = (cells: string[]) =>
-    cells
-      .map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!)))
-      .join("  ")
-      .trimEnd();
-  console.log(line(header));
-  console.log(line(widths.map((width) => "-".repeat(width))));
-  for (const row of rows) console.log(line(row));
+  for (const line of textTable(header, rows)) console.log(line);
   const judged = figures.filter((figure) => verdict(figure) !== undefined);
   const passed = judged.filter((figure) => verdict(figure) === "PASS").length;
   console.log(`\n${passed} of ${judged.length} targets met (issue 12).`);

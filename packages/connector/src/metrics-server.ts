@@ -61,6 +61,12 @@ export function boundPort(server: http.Server): number {
   return (server.address() as AddressInfo).port;
 }
 
+/** `host:port` as bound, IPv6 in brackets, for the `metrics on http://…/metrics` log line. */
+export function metricsAddress(server: http.Server): string {
+  const { address } = server.address() as AddressInfo;
+  return `${address.includes(":") ? `[${address}]` : address}:${boundPort(server)}`;
+}
+
 function parseAddress(address: string): { host: string; port: number } {
   const match = /^(.*):(\d+)$/.exec(address);
   if (!match) {

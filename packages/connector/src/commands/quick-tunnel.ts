@@ -1,14 +1,13 @@
-import type { Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import type { ParsedArgs } from "citty";
 import { ConnectorError } from "../connector-error";
 import { startHelloWorld } from "../hello-world";
 import { parseInspectFlag, startInspector } from "../inspector/server";
 import { InspectorStore } from "../inspector/store";
-import { boundPort, startMetricsServer } from "../metrics-server";
+import { metricsAddress, startMetricsServer } from "../metrics-server";
 import { acquireQuickTunnel } from "../quick-tunnel/acquire";
 import { quickTunnelBanner } from "../quick-tunnel/banner";
 import { publicUrlFor } from "../quick-tunnel/client";
+import { drainOnSignal } from "../run/drain-on-signal";
 import { TunnelRunner } from "../tunnel-runner";
 import { vpcOptionsFrom } from "../vpc/options";
 import { log, parseUrl } from "./shared";
@@ -61,33 +60,15 @@ export async function runQuickTunnel(args: ParsedArgs<typeof TUNNEL_ARGS>): Prom
   // Logs the bound address, so `--metrics 127.0.0.1:0` (a free port) can be found by scripts.
   if (metricsServer) log(`metrics on http://${metricsAddress(metricsServer)}/metrics`);
 
-  let signals = 0;
-  const onSignal = (signal: NodeJS.Signals, number: number) => {
-    signals++;
-    if (signals > 1) {
-      log(`second ${signal}: exiting now`);
-      process.exit(128 + number);
-    }
-    log(
-      `${signal}: finishing in-flight requests (up to ${gracePeriodSeconds}s); send again to force`,
-    );
-    runner.shutdown().finally(() => {
-      metricsServer?.close();
-      inspector?.close();
-      helloWorld?.server.close();
-      process.exit(128 + number);
-    });
-  };
-  process.on("SIGINT", () => onSignal("SIGINT", 2));
-  process.on("SIGTERM", () => onSignal("SIGTERM", 15));
+  drainOnSignal({
+    gracePeriodMs: gracePeriodSeconds * 1000,
+    log,
+    drain: () => runner.shutdown(),
+    servers: [metricsServer, inspector, helloWorld?.server ?? null],
+  });
 
   const publicUrl = publicUrlFor(edge, quickTunnel.hostname);
   process.stderr.write(`${quickTunnelBanner(publicUrl)}\n`);
   log(`serving ${origin.href} at ${publicUrl} (tunnel ${quickTunnel.id})`);
   await runner.run();
-}
-
-function metricsAddress(server: Server): string {
-  const { address } = server.address() as AddressInfo;
-  return `${address.includes(":") ? `[${address}]` : address}:${boundPort(server)}`;
 }

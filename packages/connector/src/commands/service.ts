@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { defineCommand } from "citty";
 import { ConnectorError } from "../connector-error";
-import { parseTunnelToken } from "../run/credentials-source";
+import { parseTunnelToken } from "../named-tunnel/credentials";
 import { systemdUnit } from "../run/systemd-unit";
 import { log } from "./shared";
 

@@ -88,6 +88,19 @@ describe("credentials file", () => {
       /couldn't read tunnel credentials/,
     );
   });
+
+  it("refuses keys in another case than cloudflared's (accountTag for AccountTag)", async () => {
+    const file = path.join(dir, "lower.json");
+    await writeFile(
+      file,
+      JSON.stringify({
+        accountTag: CREDENTIALS.accountTag,
+        TunnelSecret: CREDENTIALS.tunnelSecret,
+        TunnelID: CREDENTIALS.tunnelId,
+      }),
+    );
+    await expect(readTunnelCredentials(file)).rejects.toMatchObject({ why: "no account tag" });
+  });
 });
 
 describe("tunnel token", () => {
@@ -124,5 +137,24 @@ describe("tunnel token", () => {
     ).toString("base64");
     expect(decodeTunnelToken(badId)).toEqual({ ok: false, reason: "no tunnel id (a UUID)" });
     expect(() => parseTunnelToken("x")).toThrow("Provided Tunnel token is not valid.");
+  });
+
+  it("decodes a token a shell or UI rewrote to URL-safe base64", () => {
+    // "acc???" makes the standard encoding carry a "/", so the rewrite changes the token.
+    const claims = { a: "acc???", t: CREDENTIALS.tunnelId, s: CREDENTIALS.tunnelSecret };
+    const token = Buffer.from(JSON.stringify(claims)).toString("base64");
+    const urlSafe = token.replace(/\+/g, "-").replace(/\//g, "_");
+    expect(urlSafe).not.toBe(token);
+    expect(parseTunnelToken(urlSafe)).toEqual(parseTunnelToken(token));
+  });
+
+  it("names a secret shorter than 32 bytes", () => {
+    const short = Buffer.from(
+      JSON.stringify({ a: "a", t: CREDENTIALS.tunnelId, s: "c2hvcnQ=" }),
+    ).toString("base64");
+    expect(decodeTunnelToken(short)).toEqual({
+      ok: false,
+      reason: "no tunnel secret (base64 of at least 32 bytes)",
+    });
   });
 });

@@ -1,6 +1,7 @@
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { ConnectorError } from "../connector-error";
+import { isTunnelId } from "./tunnels";
 
 /**
  * A named tunnel's credentials: what `burrow tunnel create` writes to `<uuid>.json` and what a
@@ -34,7 +35,6 @@ interface TunnelTokenJson {
 
 /** cloudflared's tunnel secrets are at least 32 bytes; the API refuses shorter ones too. */
 export const MIN_SECRET_BYTES = 32;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** `<dir>/<uuid>.json`: where `create` writes credentials, next to cert.pem. */
 export function tunnelCredentialsPath(dir: string, tunnelId: string): string {
@@ -66,7 +66,7 @@ function checked(fields: {
   if (typeof accountTag !== "string" || accountTag === "") {
     return { ok: false, reason: "no account tag" };
   }
-  if (typeof tunnelId !== "string" || !UUID.test(tunnelId)) {
+  if (typeof tunnelId !== "string" || !isTunnelId(tunnelId)) {
     return { ok: false, reason: "no tunnel id (a UUID)" };
   }
   if (
@@ -172,7 +172,9 @@ export function encodeTunnelToken(credentials: TunnelCredentials): string {
 
 /** Decodes a tunnel token (cloudflared's or Burrow's). */
 export function decodeTunnelToken(token: string): DecodedCredentials {
-  const trimmed = token.trim();
+  // Tokens are standard base64; a URL-safe copy (some shells and UIs rewrite `+` and `/`)
+  // decodes too, since `burrow tunnel run --token` and `service install` took those before.
+  const trimmed = token.trim().replace(/-/g, "+").replace(/_/g, "/");
   if (!/^[A-Za-z0-9+/]+={0,2}$/.test(trimmed)) {
     return { ok: false, reason: "the token is not standard base64" };
   }

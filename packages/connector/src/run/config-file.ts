@@ -1,22 +1,14 @@
 import { existsSync, readFileSync } from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { parse as parseYaml } from "yaml";
 import { ConnectorError } from "../connector-error";
+import { ORIGIN_CERT_FILE, originCertSearchDirs } from "../named-tunnel/origin-cert";
 
 /**
- * The directories cloudflared looks in for config.yml/config.yaml and cert.pem, in its order
- * (cloudflared config/configuration.go DefaultConfigSearchDirectories).
+ * The directories cloudflared looks in for config.yml/config.yaml: the same ones, in the same
+ * order, as for cert.pem (DefaultConfigSearchDirectories serves both).
  */
-export function defaultConfigDirectories(home = os.homedir()): string[] {
-  return [
-    path.join(home, ".cloudflared"),
-    path.join(home, ".cloudflare-warp"),
-    path.join(home, "cloudflare-warp"),
-    "/etc/cloudflared",
-    "/usr/local/etc/cloudflared",
-  ];
-}
+export const defaultConfigDirectories = originCertSearchDirs;
 
 /** The first config.yml or config.yaml in the search directories, or null. */
 export function findDefaultConfigFile(
@@ -38,7 +30,7 @@ export function findDefaultOriginCert(
   exists: (file: string) => boolean = existsSync,
 ): string | null {
   for (const directory of directories) {
-    const file = path.join(directory, "cert.pem");
+    const file = path.join(directory, ORIGIN_CERT_FILE);
     if (exists(file)) return file;
   }
   return null;

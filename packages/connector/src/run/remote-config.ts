@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { ConnectorError } from "../connector-error";
-import type { RunCredentials } from "./credentials-source";
+import type { TunnelCredentials } from "../named-tunnel/credentials";
 
 /** A remotely managed tunnel's configuration: cheap to read, so polled this often. */
 export const REMOTE_CONFIG_POLL_MS = 3_000;
@@ -19,7 +19,7 @@ export interface ConnectorConfiguration {
  */
 export async function fetchConnectorConfiguration(
   edge: URL,
-  credentials: Pick<RunCredentials, "tunnelId" | "secret">,
+  credentials: Pick<TunnelCredentials, "tunnelId" | "tunnelSecret">,
   signal?: AbortSignal,
 ): Promise<ConnectorConfiguration> {
   const url = new URL("/client/v4/connector/configuration", edge);
@@ -27,7 +27,7 @@ export async function fetchConnectorConfiguration(
   try {
     response = await fetch(url, {
       headers: {
-        authorization: `Bearer ${credentials.secret}`,
+        authorization: `Bearer ${credentials.tunnelSecret}`,
         "x-burrow-tunnel-id": credentials.tunnelId,
         accept: "application/json",
       },
@@ -74,7 +74,7 @@ export async function fetchConnectorConfiguration(
  */
 export async function pollRemoteConfiguration(options: {
   edge: URL;
-  credentials: Pick<RunCredentials, "tunnelId" | "secret">;
+  credentials: Pick<TunnelCredentials, "tunnelId" | "tunnelSecret">;
   fromVersion: number;
   apply: (configuration: ConnectorConfiguration) => void;
   log: (message: string) => void;

@@ -1,6 +1,13 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import path from "node:path";
 import { ConnectorError } from "../connector-error";
+import {
+  parseTunnelToken,
+  readTunnelCredentials,
+  type TunnelCredentials,
+} from "../named-tunnel/credentials";
+import { type OriginCert, readOriginCert } from "../named-tunnel/origin-cert";
+import { isTunnelId } from "../named-tunnel/tunnels";
 import {
   defaultConfigDirectories,
   findDefaultConfigFile,
@@ -8,14 +15,6 @@ import {
   readConfigFile,
   type TunnelConfigFile,
 } from "./config-file";
-import {
-  isUuid,
-  type OriginCert,
-  parseOriginCert,
-  parseTunnelToken,
-  type RunCredentials,
-  readCredentialsFile,
-} from "./credentials-source";
 
 /** What the command line and environment say, before any file is read. */
 export interface RunInputs {
@@ -43,7 +42,7 @@ const DEFAULT_EDGE = "http://127.0.0.1:8787";
 
 /** Everything `burrow tunnel run` decided, for the runner. */
 export interface RunPlan {
-  credentials: RunCredentials;
+  credentials: TunnelCredentials;
   edge: URL;
   /** Where the credentials came from, for the log. */
   credentialsFrom: string;
@@ -74,7 +73,7 @@ export async function resolveRun(
   const edgeOverride = inputs.edge ?? config?.edge ?? null;
   const tunnelRef = inputs.tunnel ?? config?.tunnel ?? null;
 
-  let credentials: RunCredentials;
+  let credentials: TunnelCredentials;
   let credentialsFrom: string;
   let cert: OriginCert | null = null;
   const token = inputs.token ?? (typeof config?.token === "string" ? config.token : null);
@@ -83,12 +82,12 @@ export async function resolveRun(
     credentials = parseTunnelToken(token);
     credentialsFrom = "the tunnel token";
   } else if (credentialsFile) {
-    credentials = readCredentialsFile(credentialsFile);
+    credentials = await readTunnelCredentials(credentialsFile);
     credentialsFrom = credentialsFile;
   } else if (tunnelRef) {
     const certFile = inputs.originCert ?? config?.origincert ?? findDefaultOriginCert(directories);
     let id = tunnelRef.toLowerCase();
-    if (!isUuid(tunnelRef)) {
+    if (!isTunnelId(tunnelRef)) {
       if (!certFile) {
         throw new ConnectorError(
           `cannot resolve the tunnel name "${tunnelRef}"`,
@@ -96,7 +95,7 @@ export async function resolveRun(
           "run `burrow login`, pass --origincert, or run by id with --credentials-file or --token",
         );
       }
-      cert = parseOriginCert(readText(certFile), certFile);
+      cert = await readOriginCert(certFile);
       id = await resolveName(tunnelRef, cert, edgeFrom(edgeOverride, null, cert));
     }
     const searched = certFile ? [path.dirname(certFile)] : directories;
@@ -108,7 +107,7 @@ export async function resolveRun(
         "pass --credentials-file <path>, or run with --token (burrow tunnel token <name>)",
       );
     }
-    credentials = readCredentialsFile(file);
+    credentials = await readTunnelCredentials(file);
     credentialsFrom = file;
   } else {
     throw new ConnectorError(
@@ -117,7 +116,7 @@ export async function resolveRun(
       "burrow tunnel run <name>, burrow tunnel run --token <token>, or set tunnel: in config.yml",
     );
   }
-  if (tunnelRef && isUuid(tunnelRef) && tunnelRef.toLowerCase() !== credentials.tunnelId) {
+  if (tunnelRef && isTunnelId(tunnelRef) && tunnelRef.toLowerCase() !== credentials.tunnelId) {
     throw new ConnectorError(
       `tunnel ${tunnelRef} does not match the credentials`,
       `${credentialsFrom} is for tunnel ${credentials.tunnelId}`,
@@ -146,7 +145,7 @@ export async function resolveRun(
  */
 export function edgeFrom(
   override: string | null,
-  credentials: Pick<RunCredentials, "endpoint"> | null,
+  credentials: Pick<TunnelCredentials, "endpoint"> | null,
   cert: Pick<OriginCert, "endpoint"> | null,
 ): URL {
   if (override) return parseHttpUrl(override, "--edge");
@@ -202,24 +201,12 @@ function parseHttpUrl(value: string, what: string): URL {
   );
 }
 
-function readText(file: string): string {
-  try {
-    return readFileSync(file, "utf8");
-  } catch (error) {
-    throw new ConnectorError(
-      `cannot read ${file}`,
-      (error as Error).message,
-      "pass --origincert <cert.pem>",
-    );
-  }
-}
-
 /**
  * `GET /accounts/{a}/cfd_tunnel?is_deleted=false&name=X` with cert.pem's API token, as
  * cloudflared resolves a name; exactly one tunnel must answer.
  */
 export const resolveTunnelName: NameResolver = async (name, cert, edge) => {
-  const url = new URL(`/client/v4/accounts/${cert.accountId}/cfd_tunnel`, edge);
+  const url = new URL(`/client/v4/accounts/${cert.accountID}/cfd_tunnel`, edge);
   url.searchParams.set("is_deleted", "false");
   url.searchParams.set("name", name);
   let body: {

@@ -2,16 +2,12 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { ConnectorError } from "../connector-error";
 import { defaultConfigDirectories, findDefaultConfigFile, parseConfigText } from "./config-file";
-import { parseCredentialsFile, parseOriginCert, parseTunnelToken } from "./credentials-source";
 import { edgeFrom, type RunInputs, resolveRun } from "./resolve-run";
 import { systemdUnit } from "./systemd-unit";
 
 const ID = "6ff42ae2-765d-4adf-8112-31c55c1551ef";
 const SECRET = Buffer.alloc(32, 7).toString("base64");
-const token = (claims: Record<string, unknown>) =>
-  Buffer.from(JSON.stringify(claims)).toString("base64");
 
 const inputs = (overrides: Partial<RunInputs>): RunInputs => ({
   tunnel: null,
@@ -123,56 +119,7 @@ describe("config discovery", () => {
   });
 });
 
-describe("credentials and tokens", () => {
-  it("reads a tunnel token with its edge, and the credentials file with cloudflared's keys", () => {
-    expect(
-      parseTunnelToken(token({ a: "acc", t: ID, s: SECRET, e: "https://edge.example" })),
-    ).toEqual({
-      accountTag: "acc",
-      tunnelId: ID,
-      secret: SECRET,
-      endpoint: "https://edge.example",
-    });
-    expect(parseTunnelToken(token({ a: "acc", t: ID, s: SECRET })).endpoint).toBeNull();
-    expect(
-      parseCredentialsFile(
-        JSON.stringify({ AccountTag: "acc", TunnelID: ID, TunnelSecret: SECRET }),
-        "f",
-      ).tunnelId,
-    ).toBe(ID);
-  });
-
-  const explained = (fn: () => unknown): string => {
-    try {
-      fn();
-    } catch (error) {
-      expect(error).toBeInstanceOf(ConnectorError);
-      return (error as ConnectorError).explain();
-    }
-    throw new Error("expected a ConnectorError");
-  };
-
-  it("refuses broken tokens and credentials files with what is wrong", () => {
-    expect(() => parseTunnelToken("not base64 json")).toThrow(ConnectorError);
-    expect(explained(() => parseTunnelToken(token({ a: "acc", t: "nope", s: SECRET })))).toMatch(
-      /tunnel id \(t\)/,
-    );
-    expect(explained(() => parseTunnelToken(token({ a: "acc", t: ID, s: "c2hvcnQ=" })))).toMatch(
-      /secret \(s\)/,
-    );
-    expect(
-      explained(() =>
-        parseCredentialsFile(
-          JSON.stringify({ accountTag: "acc", TunnelID: ID, TunnelSecret: SECRET }),
-          "f",
-        ),
-      ),
-    ).toMatch(/AccountTag is missing/);
-    expect(explained(() => parseOriginCert("no pem here", "cert.pem"))).toMatch(
-      /ARGO TUNNEL TOKEN/,
-    );
-  });
-
+describe("edge", () => {
   it("dials --edge over the token's edge, and ignores a region name as an endpoint", () => {
     expect(edgeFrom("http://flag.test", { endpoint: "http://token.test" }, null).host).toBe(
       "flag.test",

@@ -1,15 +1,15 @@
 import type { Server } from "node:http";
 import type https from "node:https";
-import type { AddressInfo } from "node:net";
 import { ConnectorError } from "../connector-error";
 import { DEFAULT_ORIGIN_REQUEST } from "../ingress/origin-request";
 import { parseIngress } from "../ingress/rules";
 import { type InspectAddress, startInspector } from "../inspector/server";
 import { InspectorStore } from "../inspector/store";
-import { boundPort, startMetricsServer } from "../metrics-server";
+import { metricsAddress, startMetricsServer } from "../metrics-server";
 import { IngressRouter, type OriginRouter, SingleOriginRouter } from "../origin-router";
 import { TunnelRunner } from "../tunnel-runner";
 import type { VpcOptions } from "../vpc/options";
+import { drainOnSignal } from "./drain-on-signal";
 import {
   type ConnectorConfiguration,
   fetchConnectorConfiguration,
@@ -77,7 +77,7 @@ export async function runNamedTunnel(
     edge,
     // Replaced just below, once the runner's agent pool exists.
     origin: new URL("http://127.0.0.1:1"),
-    credentials: { tunnelId: credentials.tunnelId, secret: credentials.secret },
+    credentials: { tunnelId: credentials.tunnelId, secret: credentials.tunnelSecret },
     tunnelKind: "named",
     haConnections: plan.haConnections,
     gracePeriodMs: plan.gracePeriodMs,
@@ -124,25 +124,15 @@ export async function runNamedTunnel(
     });
   }
 
-  let signals = 0;
-  const onSignal = (signal: NodeJS.Signals, number: number) => {
-    signals++;
-    if (signals > 1) {
-      log(`second ${signal}: exiting now`);
-      process.exit(128 + number);
-    }
-    log(
-      `${signal}: finishing in-flight requests (up to ${plan.gracePeriodMs / 1000}s); send again to force`,
-    );
-    stopping.abort();
-    runner!.shutdown().finally(() => {
-      metricsServer.close();
-      inspector?.close();
-      process.exit(128 + number);
-    });
-  };
-  process.on("SIGINT", () => onSignal("SIGINT", 2));
-  process.on("SIGTERM", () => onSignal("SIGTERM", 15));
+  drainOnSignal({
+    gracePeriodMs: plan.gracePeriodMs,
+    log,
+    drain: () => {
+      stopping.abort();
+      return active.shutdown();
+    },
+    servers: [metricsServer, inspector],
+  });
 
   log(
     `Starting tunnel tunnelID=${credentials.tunnelId} (credentials from ${plan.credentialsFrom}, edge ${edge.origin}, ${plan.haConnections} connections)`,
@@ -188,9 +178,4 @@ async function startMetrics(address: string | null, runner: TunnelRunner): Promi
     }
   }
   return startMetricsServer("localhost:0", runner);
-}
-
-function metricsAddress(server: Server): string {
-  const { address } = server.address() as AddressInfo;
-  return `${address.includes(":") ? `[${address}]` : address}:${boundPort(server)}`;
 }

@@ -1,14 +1,8 @@
 import { accountPath, api } from "../api.js";
 import { h, replace } from "../dom.js";
-import {
-  clearFormErrors,
-  dateTime,
-  errorBanner,
-  field,
-  formAlert,
-  showFormError,
-} from "../format.js";
+import { clearFormErrors, dateTime, field, formAlert, showFormError } from "../format.js";
 import { currentSession } from "../session.js";
+import { listSection } from "./list-page.js";
 
 /** The scopes an API token can carry (packages/registry API_TOKEN_SCOPES). */
 const SCOPES = [
@@ -26,7 +20,37 @@ const SCOPES = [
  */
 export function renderTokens(main) {
   const created = h("div", { "aria-live": "polite" });
-  const listRoot = h("div");
+  const list = listSection({
+    caption: "API tokens",
+    empty: "No API tokens yet.",
+    columns: [
+      {
+        label: "Name",
+        cell: (token) => [
+          token.name,
+          token.id === currentSession()?.tokenId
+            ? h("span", { class: "muted" }, " (this session)")
+            : null,
+        ],
+      },
+      { label: "ID", cell: (token) => h("code", null, token.id) },
+      { label: "Scopes", cell: (token) => token.scopes.join(", ") },
+      { label: "Status", cell: (token) => token.status },
+      { label: "Issued", cell: (token) => dateTime(token.issued_on) },
+      {
+        label: "Actions",
+        cell: (token) =>
+          token.status === "active"
+            ? h(
+                "button",
+                { type: "button", class: "danger", onclick: () => revoke(token) },
+                `Revoke ${token.name}`,
+              )
+            : "—",
+      },
+    ],
+    rowAttrs: (token) => ({ "data-token-id": token.id }),
+  });
   const form = h(
     "form",
     { class: "card", novalidate: true, "aria-labelledby": "token-form-title" },
@@ -63,83 +87,11 @@ export function renderTokens(main) {
       "section",
       { "aria-labelledby": "token-list-title" },
       h("h2", { id: "token-list-title" }, "Tokens"),
-      listRoot,
+      list.element,
     ),
   );
 
-  let stopped = false;
-
-  async function load() {
-    try {
-      const answer = await api("GET", accountPath("/tokens"));
-      if (!stopped) drawList(answer.result);
-    } catch (error) {
-      if (!stopped) replace(listRoot, errorBanner(error));
-    }
-  }
-
-  /** @param {any[]} tokens */
-  function drawList(tokens) {
-    const own = currentSession()?.tokenId;
-    if (tokens.length === 0) {
-      replace(listRoot, h("p", { class: "muted" }, "No API tokens yet."));
-      return;
-    }
-    replace(
-      listRoot,
-      h(
-        "div",
-        { class: "table-wrap" },
-        h(
-          "table",
-          { class: "list" },
-          h("caption", { class: "visually-hidden" }, "API tokens"),
-          h(
-            "thead",
-            null,
-            h(
-              "tr",
-              null,
-              ["Name", "ID", "Scopes", "Status", "Issued", "Actions"].map((text) =>
-                h("th", { scope: "col" }, text),
-              ),
-            ),
-          ),
-          h(
-            "tbody",
-            null,
-            tokens.map((token) =>
-              h(
-                "tr",
-                { "data-token-id": token.id },
-                h(
-                  "td",
-                  { "data-label": "Name" },
-                  token.name,
-                  token.id === own ? h("span", { class: "muted" }, " (this session)") : null,
-                ),
-                h("td", { "data-label": "ID" }, h("code", null, token.id)),
-                h("td", { "data-label": "Scopes" }, token.scopes.join(", ")),
-                h("td", { "data-label": "Status" }, token.status),
-                h("td", { "data-label": "Issued" }, dateTime(token.issued_on)),
-                h(
-                  "td",
-                  { "data-label": "Actions" },
-                  token.status === "active"
-                    ? h(
-                        "button",
-                        { type: "button", class: "danger", onclick: () => revoke(token) },
-                        `Revoke ${token.name}`,
-                      )
-                    : "—",
-                ),
-              ),
-            ),
-          ),
-        ),
-      ),
-    );
-  }
+  const load = () => list.load(accountPath("/tokens"));
 
   /** @param {any} token */
   async function revoke(token) {
@@ -148,11 +100,12 @@ export function renderTokens(main) {
     if (!window.confirm(`Revoke API token ${token.name}?${warning}`)) return;
     try {
       await api("DELETE", accountPath(`/tokens/${token.id}`));
-      // The list call after revoking one's own token answers 401, which signs the page out.
-      await load();
     } catch (error) {
-      if (!stopped) replace(listRoot, errorBanner(error));
+      list.showError(error);
+      return;
     }
+    // The list call after revoking one's own token answers 401, which signs the page out.
+    await load();
   }
 
   form.addEventListener("submit", async (event) => {
@@ -174,7 +127,7 @@ export function renderTokens(main) {
 
   load();
   return () => {
-    stopped = true;
+    list.stop();
     // The value lives only in this page's DOM; leaving the page drops it.
     created.replaceChildren();
   };

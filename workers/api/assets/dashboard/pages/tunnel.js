@@ -11,6 +11,7 @@ import {
   statusBadge,
 } from "../format.js";
 import { currentSession } from "../session.js";
+import { listTable } from "./list-page.js";
 import { trafficSection } from "./traffic.js";
 import { REFRESH_MS } from "./tunnels.js";
 
@@ -116,6 +117,21 @@ function drawSummary(root, tunnel) {
   );
 }
 
+/** @type {import("./list-page.js").Column[]} */
+const CONNECTION_COLUMNS = [
+  { label: "Connection", cell: (conn) => h("code", null, conn.id) },
+  {
+    label: "State",
+    cell: (conn) =>
+      conn.is_pending_reconnect
+        ? h("span", { class: "badge badge-degraded" }, "Pending reconnect")
+        : h("span", { class: "badge badge-healthy" }, "Live"),
+  },
+  { label: "Colo", cell: (conn) => conn.colo_name || "—" },
+  { label: "Origin IP", cell: (conn) => conn.origin_ip || "—" },
+  { label: "Opened at", cell: (conn) => dateTime(conn.opened_at) },
+];
+
 /** @param {HTMLElement} root @param {any[]} list */
 function drawConnectors(root, list) {
   if (list.length === 0) {
@@ -144,47 +160,13 @@ function drawConnectors(root, list) {
           h("dt", null, "Opened at"),
           h("dd", null, dateTime(connector.run_at)),
         ),
-        h(
-          "div",
-          { class: "table-wrap" },
-          h(
-            "table",
-            { class: "list" },
-            h("caption", null, `Connections of connector ${connector.id.slice(0, 8)}`),
-            h(
-              "thead",
-              null,
-              h(
-                "tr",
-                null,
-                ["Connection", "State", "Colo", "Origin IP", "Opened at"].map((text) =>
-                  h("th", { scope: "col" }, text),
-                ),
-              ),
-            ),
-            h(
-              "tbody",
-              null,
-              connector.conns.map((/** @type {any} */ conn) =>
-                h(
-                  "tr",
-                  { "data-connection-id": conn.id },
-                  h("td", { "data-label": "Connection" }, h("code", null, conn.id)),
-                  h(
-                    "td",
-                    { "data-label": "State" },
-                    conn.is_pending_reconnect
-                      ? h("span", { class: "badge badge-degraded" }, "Pending reconnect")
-                      : h("span", { class: "badge badge-healthy" }, "Live"),
-                  ),
-                  h("td", { "data-label": "Colo" }, conn.colo_name || "—"),
-                  h("td", { "data-label": "Origin IP" }, conn.origin_ip || "—"),
-                  h("td", { "data-label": "Opened at" }, dateTime(conn.opened_at)),
-                ),
-              ),
-            ),
-          ),
-        ),
+        listTable({
+          caption: `Connections of connector ${connector.id.slice(0, 8)}`,
+          captionShown: true,
+          columns: CONNECTION_COLUMNS,
+          items: connector.conns,
+          rowAttrs: (conn) => ({ "data-connection-id": conn.id }),
+        }),
       );
     }),
   );

@@ -1,6 +1,7 @@
 import { accountPath, api } from "../api.js";
 import { h, replace } from "../dom.js";
 import { dateTime, errorBanner, since, statusBadge } from "../format.js";
+import { tableHead, tableRow } from "./list-page.js";
 
 /** How often the list refreshes itself while it is on screen. */
 export const REFRESH_MS = 3000;
@@ -31,17 +32,7 @@ export function renderTunnels(main) {
     "table",
     { class: "list" },
     h("caption", { class: "visually-hidden" }, "Tunnels of this account"),
-    h(
-      "thead",
-      null,
-      h(
-        "tr",
-        null,
-        ["Name", "ID", "Kind", "Status", "Connections", "Uptime", "Created"].map((text) =>
-          h("th", { scope: "col" }, text),
-        ),
-      ),
-    ),
+    tableHead(TUNNEL_COLUMNS),
     body,
   );
   replace(
@@ -68,11 +59,22 @@ export function renderTunnels(main) {
     if (shown.length === 0) {
       replace(
         body,
-        h("tr", null, h("td", { colspan: 7, class: "empty" }, "No tunnels match these filters.")),
+        h(
+          "tr",
+          null,
+          h(
+            "td",
+            { colspan: TUNNEL_COLUMNS.length, class: "empty" },
+            "No tunnels match these filters.",
+          ),
+        ),
       );
       return;
     }
-    replace(body, shown.map(row));
+    replace(
+      body,
+      shown.map((tunnel) => tableRow(TUNNEL_COLUMNS, tunnel, { "data-tunnel-id": tunnel.id })),
+    );
   }
 
   async function load() {
@@ -102,17 +104,21 @@ export function renderTunnels(main) {
 }
 
 /** @param {any} tunnel */
-function row(tunnel) {
-  const live = tunnel.status === "healthy" || tunnel.status === "degraded";
-  return h(
-    "tr",
-    { "data-tunnel-id": tunnel.id },
-    h("td", { "data-label": "Name" }, h("a", { href: `#/tunnels/${tunnel.id}` }, tunnel.name)),
-    h("td", { "data-label": "ID" }, h("code", null, tunnel.id)),
-    h("td", { "data-label": "Kind" }, tunnel.metadata?.quick_tunnel ? "quick" : "named"),
-    h("td", { "data-label": "Status" }, statusBadge(tunnel.status)),
-    h("td", { "data-label": "Connections", "data-connections": true }, tunnel.connections.length),
-    h("td", { "data-label": "Uptime" }, live ? since(tunnel.conns_active_at) : "—"),
-    h("td", { "data-label": "Created" }, dateTime(tunnel.created_at)),
-  );
+function live(tunnel) {
+  return tunnel.status === "healthy" || tunnel.status === "degraded";
 }
+
+/** @type {import("./list-page.js").Column[]} */
+const TUNNEL_COLUMNS = [
+  { label: "Name", cell: (tunnel) => h("a", { href: `#/tunnels/${tunnel.id}` }, tunnel.name) },
+  { label: "ID", cell: (tunnel) => h("code", null, tunnel.id) },
+  { label: "Kind", cell: (tunnel) => (tunnel.metadata?.quick_tunnel ? "quick" : "named") },
+  { label: "Status", cell: (tunnel) => statusBadge(tunnel.status) },
+  {
+    label: "Connections",
+    cell: (tunnel) => tunnel.connections.length,
+    attrs: { "data-connections": true },
+  },
+  { label: "Uptime", cell: (tunnel) => (live(tunnel) ? since(tunnel.conns_active_at) : "—") },
+  { label: "Created", cell: (tunnel) => dateTime(tunnel.created_at) },
+];

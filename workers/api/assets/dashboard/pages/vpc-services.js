@@ -1,13 +1,7 @@
 import { accountPath, api } from "../api.js";
 import { h, replace } from "../dom.js";
-import {
-  clearFormErrors,
-  dateTime,
-  errorBanner,
-  field,
-  formAlert,
-  showFormError,
-} from "../format.js";
+import { clearFormErrors, dateTime, field, formAlert, showFormError } from "../format.js";
+import { listSection } from "./list-page.js";
 
 /** Cloudflare's Workers VPC services collection (the connectivity directory). */
 const SERVICES = "/connectivity/directory/services";
@@ -19,7 +13,38 @@ const SERVICES = "/connectivity/directory/services";
  * @param {HTMLElement} main
  */
 export function renderVpcServices(main) {
-  const listRoot = h("div");
+  const list = listSection({
+    caption: "VPC services",
+    empty: "No VPC services yet.",
+    columns: [
+      { label: "Name", cell: (service) => service.name },
+      { label: "ID", cell: (service) => h("code", null, service.service_id) },
+      { label: "Host", cell: (service) => hostText(service.host) },
+      { label: "Tunnel", cell: (service) => h("code", null, tunnelOf(service.host)) },
+      {
+        label: "Ports",
+        cell: (service) => `http ${service.http_port ?? 80} · https ${service.https_port ?? 443}`,
+      },
+      { label: "Updated", cell: (service) => dateTime(service.updated_at) },
+      {
+        label: "Actions",
+        cell: (service) => [
+          h(
+            "button",
+            { type: "button", class: "secondary", onclick: () => drawForm(service) },
+            `Edit ${service.name}`,
+          ),
+          " ",
+          h(
+            "button",
+            { type: "button", class: "danger", onclick: () => remove(service) },
+            `Delete ${service.name}`,
+          ),
+        ],
+      },
+    ],
+    rowAttrs: (service) => ({ "data-service-id": service.service_id }),
+  });
   const formRoot = h("div");
   replace(
     main,
@@ -34,87 +59,11 @@ export function renderVpcServices(main) {
       "section",
       { "aria-labelledby": "vpc-list-title" },
       h("h2", { id: "vpc-list-title" }, "Services"),
-      listRoot,
+      list.element,
     ),
   );
 
-  let stopped = false;
-
-  async function load() {
-    try {
-      const answer = await api("GET", accountPath(SERVICES));
-      if (stopped) return;
-      drawList(answer.result);
-    } catch (error) {
-      if (!stopped) replace(listRoot, errorBanner(error));
-    }
-  }
-
-  /** @param {any[]} services */
-  function drawList(services) {
-    if (services.length === 0) {
-      replace(listRoot, h("p", { class: "muted" }, "No VPC services yet."));
-      return;
-    }
-    replace(
-      listRoot,
-      h(
-        "div",
-        { class: "table-wrap" },
-        h(
-          "table",
-          { class: "list" },
-          h("caption", { class: "visually-hidden" }, "VPC services"),
-          h(
-            "thead",
-            null,
-            h(
-              "tr",
-              null,
-              ["Name", "ID", "Host", "Tunnel", "Ports", "Updated", "Actions"].map((text) =>
-                h("th", { scope: "col" }, text),
-              ),
-            ),
-          ),
-          h(
-            "tbody",
-            null,
-            services.map((service) =>
-              h(
-                "tr",
-                { "data-service-id": service.service_id },
-                h("td", { "data-label": "Name" }, service.name),
-                h("td", { "data-label": "ID" }, h("code", null, service.service_id)),
-                h("td", { "data-label": "Host" }, hostText(service.host)),
-                h("td", { "data-label": "Tunnel" }, h("code", null, tunnelOf(service.host))),
-                h(
-                  "td",
-                  { "data-label": "Ports" },
-                  `http ${service.http_port ?? 80} · https ${service.https_port ?? 443}`,
-                ),
-                h("td", { "data-label": "Updated" }, dateTime(service.updated_at)),
-                h(
-                  "td",
-                  { "data-label": "Actions" },
-                  h(
-                    "button",
-                    { type: "button", class: "secondary", onclick: () => drawForm(service) },
-                    `Edit ${service.name}`,
-                  ),
-                  " ",
-                  h(
-                    "button",
-                    { type: "button", class: "danger", onclick: () => remove(service) },
-                    `Delete ${service.name}`,
-                  ),
-                ),
-              ),
-            ),
-          ),
-        ),
-      ),
-    );
-  }
+  const load = () => list.load(accountPath(SERVICES));
 
   /** @param {any} service */
   async function remove(service) {
@@ -125,10 +74,11 @@ export function renderVpcServices(main) {
     }
     try {
       await api("DELETE", accountPath(`${SERVICES}/${service.service_id}`));
-      await load();
     } catch (error) {
-      replace(listRoot, errorBanner(error));
+      list.showError(error);
+      return;
     }
+    await load();
   }
 
   /** @param {any} [editing] */
@@ -217,7 +167,7 @@ export function renderVpcServices(main) {
   drawForm();
   load();
   return () => {
-    stopped = true;
+    list.stop();
   };
 }
 
