@@ -12,6 +12,8 @@ export {
   connectionIdOf,
   connectionObjectName,
   isConnectionGone,
+  MAX_REPLAY_BODY_BYTES,
+  replayableRequest,
   type TunnelRoutes,
 } from "./connection-routes";
 

@@ -2,6 +2,7 @@ import {
   ConnectionPicker,
   connectionStub,
   isConnectionGone,
+  replayableRequest,
   tunnelStub,
   type VpcRoute,
 } from "@burrow/tunnel-contract";
@@ -30,19 +31,25 @@ export async function callVpcService(
   route: VpcRoute,
 ): Promise<Response> {
   picker ??= new ConnectionPicker((id) => tunnelFor(env, id).routes());
-  // Held: a try that finds its connection gone must be able to send the same bytes again.
-  const body = request.body === null ? null : await request.arrayBuffer();
-  const copy = () =>
-    new Request(request.url, { method: request.method, headers: request.headers, body });
+  // A try that finds its connection gone sends the same bytes again (small bodies are held).
+  const nextCopy = await replayableRequest(request);
   for (let tries = 0; tries < MAX_CONNECTIONS_TRIED; tries++) {
     const objectName = await picker.pick(tunnelId, true);
     if (objectName === null) break;
+    const copy = nextCopy();
+    if (copy === null) break;
     try {
-      return await connectionStub(env.TUNNEL_CONNECTION, objectName).fetchService(copy(), route);
+      return await connectionStub(env.TUNNEL_CONNECTION, objectName).fetchService(copy, route);
     } catch (error) {
       if (!isConnectionGone(error)) throw error;
       picker.forget(tunnelId);
     }
   }
-  return tunnelFor(env, tunnelId).fetchService(copy(), route);
+  const copy = nextCopy();
+  if (copy === null) {
+    throw new Error(
+      `VPC service "${route.serviceName}": the tunnel's VPC connection closed as the call started`,
+    );
+  }
+  return tunnelFor(env, tunnelId).fetchService(copy, route);
 }

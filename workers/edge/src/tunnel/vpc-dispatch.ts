@@ -1,4 +1,9 @@
-import { type ConnectionRecord, isConnectionGone, type VpcRoute } from "@burrow/tunnel-contract";
+import {
+  type ConnectionRecord,
+  isConnectionGone,
+  replayableRequest,
+  type VpcRoute,
+} from "@burrow/tunnel-contract";
 import { type DnsRecordType, FEATURES } from "@burrow/wire";
 import { NoVpcConnector } from "../connection/dns-exchange";
 import type { ConnectionDirectory } from "./connection-directory";
@@ -25,14 +30,13 @@ export async function dispatchVpcCall(
 ): Promise<Response> {
   const fail = (message: string) => new Error(`VPC service "${route.serviceName}": ${message}`);
   if (vpc.directory.routable(FEATURES.vpc).length === 0) throw fail(new NoVpcConnector().message);
-  // Held once here: a connection found gone before it read the body is retried with the same bytes.
-  const body = request.body === null ? null : await request.arrayBuffer();
-  const answer = await onEachVpcConnection(vpc, (object) =>
-    object.fetchService(
-      new Request(request.url, { method: request.method, headers: request.headers, body }),
-      route,
-    ),
-  );
+  // A connection found gone before it read the body is tried with the same bytes (held when small).
+  const nextCopy = await replayableRequest(request);
+  const answer = await onEachVpcConnection(vpc, (object) => {
+    const copy = nextCopy();
+    if (copy === null) throw fail("the tunnel's VPC connection closed as the call started");
+    return object.fetchService(copy, route);
+  });
   if (answer === null) throw fail(new NoVpcConnector().message);
   return answer;
 }
