@@ -58,6 +58,27 @@ function plainFigures(section: string, values: Record<string, number>): Figure[]
   }));
 }
 
+/**
+ * The VPC section's figures, the warm call judged against a direct fetch from the same Worker in
+ * the same run (issue 12: warm-cache calls at most 1.5× direct).
+ */
+function vpcFigures(values: Record<string, number>): Figure[] {
+  const { warm_p50_ms: warm, direct_p50_ms: direct, ...rest } = values;
+  const judged: Figure[] = [];
+  if (warm !== undefined) {
+    judged.push({
+      key: "vpc.warm_p50_ms",
+      label: "VPC service call, warm DNS cache, p50",
+      unit: "ms",
+      value: warm,
+      baseline: direct,
+      baselineName: "direct",
+      targets: [{ on: "ratio", op: "<=", limit: 1.5 }],
+    });
+  }
+  return [...judged, ...plainFigures("vpc", rest)];
+}
+
 async function wireFigures(quick: boolean): Promise<Figure[]> {
   return (await benchWire({ quick })).map((figure) => ({
     key: `wire.${figure.label.replace(/[^a-z0-9]+/gi, "_").toLowerCase()}`,
@@ -76,7 +97,7 @@ async function main(): Promise<void> {
     wire: wireFigures,
     tunnel: (quick) => benchTunnel({ quick }),
     reaper: async (quick) => plainFigures("reaper", await benchReaper({ quick })),
-    vpc: async (quick) => plainFigures("vpc", await benchVpc({ quick })),
+    vpc: async (quick) => vpcFigures(await benchVpc({ quick })),
     "named-api": async (quick) => plainFigures("named-api", await benchNamedApi({ quick })),
     "named-run": (quick) => benchNamedRun({ quick }),
   };
