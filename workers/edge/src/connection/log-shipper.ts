@@ -8,7 +8,8 @@ import type { LogRow, LogSink } from "./request-trace";
 const SHIP_AFTER_MS = 1000;
 const SHIP_AT_ENTRIES = 64;
 /**
- * At most this many of a connection's requests per second reach the log; the rest are not logged. The log holds the tunnel's last 1,000 requests, so ten busy connections fill it each
+ * At most this many of a connection's requests per second are traced for the log; the rest are not
+ * logged. The log holds the tunnel's last 1,000 requests, so ten busy connections fill it each
  * second anyway, and the cap keeps the Tunnel DO's SQLite writes bounded (100 connections ×
  * 100 rows per second at most) however much traffic the connections carry.
  */
@@ -24,11 +25,26 @@ export class LogShipper implements LogSink {
   #pending: LogRow[] = [];
   #timer: ReturnType<typeof setTimeout> | null = null;
   #windowStartedAt = 0;
-  #shippedInWindow = 0;
+  #tracedInWindow = 0;
 
   /** `ship` delivers a batch and answers whether capture is on. */
   constructor(ship: (rows: LogRow[]) => Promise<boolean>) {
     this.#ship = ship;
+  }
+
+  /**
+   * Whether a request starting now is traced: at most MAX_ROWS_PER_SECOND per second, so a busy
+   * connection spends nothing on building log rows (headers, path redaction) it would not keep.
+   */
+  accepts(): boolean {
+    const now = Date.now();
+    if (now - this.#windowStartedAt >= 1000) {
+      this.#windowStartedAt = now;
+      this.#tracedInWindow = 0;
+    }
+    if (this.#tracedInWindow >= MAX_ROWS_PER_SECOND) return false;
+    this.#tracedInWindow++;
+    return true;
   }
 
   record(row: LogRow): void {
@@ -42,17 +58,7 @@ export class LogShipper implements LogSink {
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = null;
     if (this.#pending.length === 0) return;
-    const now = Date.now();
-    if (now - this.#windowStartedAt >= 1000) {
-      this.#windowStartedAt = now;
-      this.#shippedInWindow = 0;
-    }
-    const waiting = this.#pending.splice(0);
-    const room = MAX_ROWS_PER_SECOND - this.#shippedInWindow;
-    // Over this second's share: these requests are not logged.
-    if (room <= 0) return;
-    const rows = waiting.length > room ? waiting.slice(-room) : waiting;
-    this.#shippedInWindow += rows.length;
+    const rows = this.#pending.splice(0);
     try {
       this.capture = await this.#ship(rows);
     } catch (error) {

@@ -7,7 +7,7 @@ import type { Admission } from "./admission";
 import type { ConnectorSockets } from "./connector-sockets";
 import { type Attempt, streamHttp } from "./http-proxy";
 import { NO_BODY, streamedBody } from "./request-body";
-import { beginTrace, type LogSink, type RequestTrace } from "./request-trace";
+import { beginTrace, type LogSink, type Trace } from "./request-trace";
 import { ConnectorUnresponsive, type StreamFailure } from "./stream-failure";
 import type { StreamTable } from "./stream-table";
 
@@ -71,7 +71,7 @@ async function forwardTraced(
   request: Request,
   path: PublicPath,
   routable: WebSocket[],
-  trace: RequestTrace,
+  trace: Trace,
   mayHandBack: boolean,
 ): Promise<Response | Elsewhere> {
   if (routable.length === 0) return publicError("no_connector", request);

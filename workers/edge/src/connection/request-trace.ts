@@ -31,19 +31,47 @@ export type LogRow = Omit<LoggedRequest, "id">;
 export interface LogSink {
   /** Whether bodies are captured (the tunnel's capture switch). */
   readonly capture: boolean;
+  /** Whether a request starting now is logged at all (a sink may sample a busy connection). */
+  accepts?(): boolean;
   record(row: LogRow): void;
 }
 
-/** Starts tracing a visitor request that just reached the object. */
-export function beginTrace(sink: LogSink, request: Request, clientIp: string): RequestTrace {
+/** The part of a trace the proxy calls: bytes, head and end of the exchange. */
+export interface Trace extends ExchangeTrace {
+  readonly clientIp: string;
+  /** The object answered `response` itself; returns it. */
+  settle(response: Response): Response;
+  /** The request went on to another connection, whose object logs it. */
+  abandon(): void;
+}
+
+/** Starts tracing a visitor request that just reached the object (a no-op one if not logged). */
+export function beginTrace(sink: LogSink, request: Request, clientIp: string): Trace {
+  if (sink.accepts?.() === false) return new UnloggedTrace(clientIp);
   return new RequestTrace(sink, request, clientIp, sink.capture);
+}
+
+/** A request the log does not keep: the proxy still reports to it, and nothing is built. */
+class UnloggedTrace implements Trace {
+  readonly clientIp: string;
+  constructor(clientIp: string) {
+    this.clientIp = clientIp;
+  }
+  sent(): void {}
+  received(): void {}
+  answered(): void {}
+  finished(): void {}
+  settle(response: Response): Response {
+    return response;
+  }
+  abandon(): void {}
 }
 
 /**
  * One request on its way through the object: counts its bytes, keeps the first 10 KiB of each body
  * when capture is on, and hands the finished row to the log exactly once.
  */
-export class RequestTrace implements ExchangeTrace {
+export class RequestTrace implements Trace {
   readonly #log: LogSink;
   readonly #startedAt = Date.now();
   readonly #method: string;

@@ -4,12 +4,7 @@ import type {
   RequestLogQuery,
   TrafficMinute,
 } from "@burrow/tunnel-contract";
-import {
-  beginTrace,
-  type LogRow,
-  type LogSink,
-  type RequestTrace,
-} from "../connection/request-trace";
+import { beginTrace, type LogRow, type LogSink, type Trace } from "../connection/request-trace";
 
 /** The storage kv key of the capture switch (absent: off). */
 export const CAPTURE_KEY = "request-log-capture";
@@ -56,7 +51,7 @@ export class RequestLog implements LogSink {
   }
 
   /** Starts tracing a visitor request that just reached the object. */
-  begin(request: Request, clientIp: string): RequestTrace {
+  begin(request: Request, clientIp: string): Trace {
     return beginTrace(this, request, clientIp);
   }
 
