@@ -4,7 +4,9 @@
  * connector under `node --cpu-prof`, counts every process's CPU from /proc while the workload runs,
  * and splits the connector's CPU by the profile's stacks. workerd is split with baselines run
  * through the same stack: an unknown-hostname 404 (Miniflare entry + edge Worker) and, once the
- * connector is gone, a 530 "no connector" (edge Worker + route lookup + Durable Object hop).
+ * connector is gone, a 530 "no connector" (edge Worker + route lookup + Durable Object hop). The
+ * edge isolate (edge Worker and both Durable Object classes) gets a V8 profile of its own through
+ * workerd's inspector (isolate-profile.ts), split by function.
  */
 import { access, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
@@ -12,6 +14,7 @@ import path from "node:path";
 import { type Connector, startConnector, stopConnector } from "@burrow/connector/testing";
 import { startLocalEdge } from "@burrow/local-edge";
 import { startBenchOrigin } from "./bench-origin";
+import { freePort, isolateRows, profileIsolate } from "./isolate-profile";
 import { curlDownload, curlPost, ensureTool, wrk } from "./load-tools";
 import { cpuSeconds, workerdPids } from "./measure";
 
@@ -125,8 +128,10 @@ async function main(): Promise<void> {
   const echoFile = path.join(scratch, "echo.bin");
   await writeFile(echoFile, new Uint8Array(ECHO_BYTES).fill(0x65));
   const origin = await startBenchOrigin();
+  const inspectorPort = await freePort();
   const edge = await startLocalEdge({
     port: 0,
+    inspectorPort,
     rateLimits: { "burrow-quick-tunnel": { MINT_RATE_LIMIT: { limit: 1_000_000, period: 60 } } },
   });
   const edgePort = Number(edge.url.port);
@@ -222,6 +227,11 @@ async function main(): Promise<void> {
       const connectorUs = (((await cpuSeconds(connectorPid)) - cpu0.c) * 1e6) / units;
       const originUs = ((o.user + o.system) * 1) / units; // this process: the origin (+ idle Miniflare host)
 
+      // The edge isolate is profiled over a second run of the workload, because the profiler slows
+      // what it samples: the /proc figures above come from the run without it.
+      const isolate = await profileIsolate(inspectorPort, "core:user:burrow-edge", () =>
+        workload.run(tunnel),
+      );
       const written = await waitForFile(profileFile, 20_000);
       await stopConnector(connector);
       const stages = new Map<string, number>();
@@ -244,6 +254,7 @@ async function main(): Promise<void> {
               `| · of which Miniflare entry + edge Worker (edge-only 404 baseline) | ${Math.round(edgeOnlyUs)} |`,
             ]
           : []),
+        ...isolateRows(isolate.profile, isolate.result),
         `| connector total (/proc) | ${Math.round(connectorUs)} |`,
         ...[...stages.entries()]
           .sort((a, b) => b[1] - a[1])
