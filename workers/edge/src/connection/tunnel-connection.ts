@@ -9,6 +9,7 @@ import {
 } from "@burrow/tunnel-contract";
 import { type DnsRecordType, FEATURES, HANDSHAKE_HEADERS } from "@burrow/wire";
 import type { DnsLookup } from "../tunnel/dns-cache";
+import { triedConnections } from "../tunnel/relay";
 import { Admission } from "./admission";
 import { ConnectorSockets, connectionOf } from "./connector-sockets";
 import { askConnector } from "./dns-exchange";
@@ -180,10 +181,16 @@ export class TunnelConnection extends DurableObject<Env> implements TunnelConnec
   }
 
   /** Hands a visitor request back to the Tunnel DO, naming this connection so it is skipped. */
-  #relay(request: Request): Promise<Response> {
+  async #relay(request: Request): Promise<Response> {
     const tunnelId = request.headers.get(HANDSHAKE_HEADERS.tunnelId) ?? this.#record()?.tunnelId;
-    if (!tunnelId) return Promise.resolve(new Response("no tunnel id", { status: 500 }));
-    return this.env.TUNNEL.getByName(tunnelId).fetch(request);
+    if (!tunnelId) return new Response("no tunnel id", { status: 500 });
+    const tunnel = this.env.TUNNEL.getByName(tunnelId);
+    // Sent here for a connection this object does not hold at all: it died with its object (an
+    // eviction or restart reports no close), so the Tunnel DO unlists it now rather than keep
+    // routing to it. A registered connection was always accepted here first, so this is proof.
+    const named = triedConnections(request).at(-1);
+    if (named && this.#sockets.live().length === 0) await tunnel.connectionLost(named);
+    return tunnel.fetch(request);
   }
 
   /** The record of the connection this object holds (live or the last one), if any. */

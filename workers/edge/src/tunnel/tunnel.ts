@@ -88,6 +88,15 @@ export class Tunnel extends DurableObject<Env> implements TunnelRpc {
     await this.#presence.closed(connectionId, remember);
   }
 
+  /**
+   * A connection's object was sent a request and holds no socket: the connection died with that
+   * object (no close was reported). Unlisted unless it never registered (its upgrade may still be
+   * on its way), and remembered as pending a reconnect.
+   */
+  async connectionLost(connectionId: string): Promise<void> {
+    if (this.#directory.get(connectionId)?.registered) await this.#presence.closed(connectionId);
+  }
+
   async routes(): Promise<TunnelRoutes> {
     await this.#presence.verifyInherited();
     const ids = (feature?: string) =>

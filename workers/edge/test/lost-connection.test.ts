@@ -1,0 +1,54 @@
+import { env, exports } from "cloudflare:workers";
+import { createTunnel, hashSecret } from "@burrow/registry";
+import { describe, expect, it } from "vitest";
+
+/** A quick tunnel routed at `hostname`, written straight to D1. */
+async function seedRoute(hostname: string): Promise<string> {
+  const id = crypto.randomUUID();
+  await createTunnel(
+    env.DB,
+    {
+      id,
+      accountTag: "0".repeat(32),
+      name: `qt-${id.replace(/-/g, "")}`,
+      kind: "quick",
+      secretHash: await hashSecret(crypto.getRandomValues(new Uint8Array(32))),
+      createdAt: Date.now(),
+    },
+    { hostname, type: "CNAME", content: `${id}.cfargotunnel.com` },
+  );
+  return id;
+}
+
+describe("a connection that died with its object", () => {
+  // On Cloudflare a connection object's machine can fail while the Tunnel DO lives on: the socket
+  // is gone and no close is reported. Here the Tunnel DO lists a registered connection whose
+  // object never held a socket, which is what such a failure leaves behind.
+  it("is unlisted by the first request sent to it, remembered as dropped, and the visitor gets 530", async () => {
+    const hostname = "lost-connection-test.localhost";
+    const tunnelId = await seedRoute(hostname);
+    const tunnel = env.TUNNEL.getByName(tunnelId);
+    const admitted = await tunnel.admitConnection({
+      tunnelId,
+      connectorId: "gone-connector",
+      version: "test",
+      arch: "test",
+      connIndex: 0,
+      originIp: "",
+      colo: "",
+    });
+    if (!admitted.ok) throw new Error(`admission refused: ${admitted.error}`);
+    const record = { ...admitted.record, registered: true, features: ["heartbeat"] };
+    await tunnel.connectionChanged(record);
+    expect((await tunnel.routes()).connectionIds).toEqual([record.connectionId]);
+
+    const visitor = await exports.default.fetch(`http://${hostname}/anything`);
+    expect(visitor.status).toBe(530);
+    expect(visitor.headers.get("x-burrow-error")).toBe("1033");
+
+    expect((await tunnel.routes()).connectionIds).toEqual([]);
+    const snapshot = await tunnel.connectors();
+    expect(snapshot.live).toEqual([]);
+    expect(snapshot.dropped.map((drop) => drop.connectionId)).toEqual([record.connectionId]);
+  });
+});
