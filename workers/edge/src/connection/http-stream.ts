@@ -101,12 +101,23 @@ export class HttpStream implements TunnelStream, BodySink {
   }
 
   /**
-   * The response body. Chunks go into a native identity stream, whose write() settles once the
-   * visitor's connection took the chunk; only then is the window re-opened, so the DO holds at
-   * most one window per stream. With a declared length it is a FixedLengthStream, so a body cut
+   * The response body: its bytes when it is all here already, else a stream. Chunks go into a
+   * native identity stream, whose write() settles once the visitor's connection took the chunk;
+   * only then is the window re-opened, so the DO holds at most one window per stream. With a declared length it is a FixedLengthStream, so a body cut
    * short by a dying connector aborts the visitor's connection instead of ending cleanly.
    */
-  responseBody(declaredLength: number | null): ReadableStream<Uint8Array> {
+  responseBody(declaredLength: number | null): ReadableStream<Uint8Array> | Uint8Array {
+    // The whole body came with the head (most small answers): bytes cost the runtime no stream,
+    // no pump and no window bookkeeping, and the stream is done at once. A length that does not
+    // match is left to the FixedLengthStream below, which fails the visitor's connection.
+    if (this.#ended && !this.#failure) {
+      const bytes = joined(this.#queue.splice(0));
+      if (declaredLength === null || declaredLength === bytes.byteLength) {
+        this.#finish();
+        return bytes;
+      }
+      this.#queue.push(bytes);
+    }
     const { readable, writable } =
       declaredLength === null
         ? new IdentityTransformStream()
@@ -336,6 +347,18 @@ export class HttpStream implements TunnelStream, BodySink {
     this.#messageQueueBytes = 0;
     this.#onDone();
   }
+}
+
+/** One buffer holding `chunks` in order (the chunk itself when there is one). */
+function joined(chunks: Uint8Array[]): Uint8Array {
+  if (chunks.length === 1) return chunks[0]!;
+  const out = new Uint8Array(chunks.reduce((sum, chunk) => sum + chunk.byteLength, 0));
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return out;
 }
 
 /** Closes a visitor socket, with 1011 ("went wrong") for a code a close frame may not carry. */
