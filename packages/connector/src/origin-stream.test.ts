@@ -4,7 +4,8 @@ import net from "node:net";
 import { type Frame, ResetCode } from "@burrow/wire";
 import { describe, expect, it } from "vitest";
 import { originUrlFor, SingleOriginRouter } from "./origin-router";
-import { OriginStream, requestFraming, subprotocolList } from "./origin-stream";
+import { OriginStream } from "./origin-stream";
+import { requestFraming, subprotocolList } from "./request-framing";
 
 describe("originUrlFor", () => {
   it("keeps the origin's host and base path and takes the visitor's path and query", () => {

@@ -121,6 +121,36 @@ export function encodeHotFrame(frame: Frame, segmentBytes: number): Uint8Array {
   return out;
 }
 
+/**
+ * A data frame of `chunks` joined (`payloadBytes` in all, `segmentBytes` its segment size), laid
+ * out as {@link encodeHotFrame} lays out `{ kind: "data" }`: each chunk is copied into place.
+ */
+export function encodeHotDataFrame(
+  streamId: number,
+  chunks: readonly Uint8Array[],
+  payloadBytes: number,
+  segmentBytes: number,
+): Uint8Array {
+  const out = new Uint8Array(STREAM_HEADER_BYTES + WORD + segmentBytes);
+  const view = new DataView(out.buffer);
+  const writer = new Writer(out, view);
+  view.setUint32(4, (WORD + segmentBytes) / WORD, true);
+  writer.structPointer(8, 16, FRAME_DATA_WORDS, FRAME_POINTERS);
+  const root = writer.allocate((FRAME_DATA_WORDS + FRAME_POINTERS) * WORD);
+  view.setUint32(root, streamId, true);
+  view.setUint16(root + 4, WHICH_DATA, true);
+  let at = writer.allocate(payloadBytes);
+  writer.listPointer(root + FRAME_DATA_WORDS * WORD, at, LIST_BYTE, payloadBytes);
+  for (const chunk of chunks) {
+    out.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  if (writer.end !== out.byteLength) {
+    throw new Error(`hot data frame used ${writer.end} of ${out.byteLength} bytes`);
+  }
+  return out;
+}
+
 class Writer {
   /** Next free byte of `out`: objects are appended in order, as capnp-es's allocator does. */
   end = STREAM_HEADER_BYTES + WORD;
