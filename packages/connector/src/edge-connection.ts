@@ -178,8 +178,11 @@ export class EdgeConnection {
           if (data.toString("utf8") === HEARTBEAT_PONG) this.#lastPongAt = Date.now();
           return;
         }
-        // ws hands over pooled Buffers; the codec reads plain Uint8Array views.
-        const decoded = decodeFrame(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+        // ws hands each message over as its own Buffer (a slice of a socket read, or joined
+        // from several) and never writes to it again, so body bytes may stay views into it.
+        const decoded = decodeFrame(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), {
+          viewPayload: true,
+        });
         if (!decoded.ok) {
           this.#options.log(`malformed frame from the edge (${decoded.reason}); reconnecting`);
           socket.close(CLOSE_CODES.malformedFrame, "malformed frame");

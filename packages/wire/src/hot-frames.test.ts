@@ -186,6 +186,20 @@ describe("hot-frame codec against the generated capnp-es codec", () => {
     expect(() => encodeDataFrame(-1, [])).toThrow(RangeError);
   });
 
+  it("hands out payload views into the input only when asked to", () => {
+    const frame: Frame = { kind: "data", streamId: 3, bytes: new Uint8Array([7, 8, 9]) };
+    const encoded = encodeFrame(frame);
+    const viewed = decodeFrame(encoded, { viewPayload: true });
+    const copied = decodeFrame(encoded);
+    if (!viewed.ok || viewed.frame.kind !== "data") throw new Error("not decoded");
+    if (!copied.ok || copied.frame.kind !== "data") throw new Error("not decoded");
+    expect(viewed.frame.bytes.buffer).toBe(encoded.buffer);
+    expect(copied.frame.bytes.buffer).not.toBe(encoded.buffer);
+    encoded.fill(0);
+    expect(viewed.frame.bytes).toEqual(new Uint8Array(3));
+    expect(copied.frame).toEqual(frame);
+  });
+
   it("leaves a struct larger than today's schema to the generic decoder", () => {
     // A newer writer's Frame with one more data word: the root pointer says 3 data words.
     const frame: Frame = { kind: "windowUpdate", streamId: 9, bytes: 4096 };

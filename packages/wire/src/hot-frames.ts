@@ -245,16 +245,17 @@ const NOT_CANONICAL = Symbol("not canonical");
 /**
  * Reads a hot frame in its canonical shape, or returns undefined so the generic decoder handles
  * the input (including every refusal). Values are not validated here: the caller applies the same
- * rules as for any decoded frame. Payload bytes are copies, never views into `input`.
+ * rules as for any decoded frame. Payload bytes are copies, never views into `input`, unless
+ * `viewPayload` is set (see DecodeOptions.viewPayload).
  */
-export function decodeHotFrame(input: Uint8Array): Frame | undefined {
+export function decodeHotFrame(input: Uint8Array, viewPayload = false): Frame | undefined {
   const length = input.byteLength;
   if (length < STREAM_HEADER_BYTES + 4 * WORD || length % WORD !== 0) return undefined;
   const view = new DataView(input.buffer, input.byteOffset, length);
   if (view.getUint32(0, true) !== 0) return undefined; // more than one segment
   if (view.getUint32(4, true) * WORD + STREAM_HEADER_BYTES !== length) return undefined;
   try {
-    return new Reader(input, view).frame();
+    return new Reader(input, view, viewPayload).frame();
   } catch (error) {
     if (error === NOT_CANONICAL) return undefined;
     throw error;
@@ -271,9 +272,12 @@ class Reader {
    */
   #budgetWords: number;
 
-  constructor(input: Uint8Array, view: DataView) {
+  readonly #viewPayload: boolean;
+
+  constructor(input: Uint8Array, view: DataView, viewPayload: boolean) {
     this.#input = input;
     this.#view = view;
+    this.#viewPayload = viewPayload;
     this.#budgetWords = (2 * input.byteLength) / WORD + 64;
   }
 
@@ -387,7 +391,8 @@ class Reader {
   #bytes(pointer: number): Uint8Array {
     const list = this.#byteList(pointer);
     if (list === undefined) return new Uint8Array(0);
-    return this.#input.slice(list.start, list.start + list.count);
+    const end = list.start + list.count;
+    return this.#viewPayload ? this.#input.subarray(list.start, end) : this.#input.slice(list.start, end);
   }
 
   /** Text as capnp-es reads it: every byte but the last (the NUL), through a default TextDecoder. */
