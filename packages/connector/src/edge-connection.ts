@@ -1,5 +1,6 @@
 import type http from "node:http";
 import type https from "node:https";
+import type { Duplex } from "node:stream";
 import {
   CLOSE_CODES,
   CONNECT_PATH,
@@ -89,6 +90,8 @@ export class EdgeConnection {
   #lastPongAt = 0;
   #edgeFeatures = new Set<string>();
   #draining = false;
+  /** The TCP socket is corked until the end of this turn (see #sendMessage). */
+  #corked = false;
   #ended: Promise<ConnectionEnd> | null = null;
 
   constructor(options: EdgeConnectionOptions) {
@@ -302,10 +305,7 @@ export class EdgeConnection {
       webSocketWindow: this.#edgeFeatures.has(FEATURES.webSocketWindow),
       observer: this.#options.observe?.(head, this.#options.connIndex) ?? null,
       send: (frame) => this.#send(frame),
-      sendData: (streamId, chunks) => {
-        const socket = this.#socket;
-        if (socket?.readyState === WebSocket.OPEN) socket.send(encodeDataFrame(streamId, chunks));
-      },
+      sendData: (streamId, chunks) => this.#sendMessage(encodeDataFrame(streamId, chunks)),
       onDone: (streamId, failed) => {
         this.#streams.delete(streamId);
         metrics.requestFinished(failed);
@@ -326,9 +326,32 @@ export class EdgeConnection {
   }
 
   #send(frame: Frame): void {
+    if (this.#socket?.readyState === WebSocket.OPEN) this.#sendMessage(encodeFrame(frame));
+  }
+
+  /**
+   * Sends one frame's message. Messages sent in one event-loop turn leave in one write: the TCP
+   * socket under the WebSocket is corked on the first and uncorked at the end of the turn
+   * (setImmediate), so a hundred answers that came in together cost one syscall, not a hundred,
+   * here and in the edge's reads. Each stays its own WebSocket message; nothing waits past the
+   * turn.
+   */
+  #sendMessage(message: Uint8Array): void {
     const socket = this.#socket;
     if (socket?.readyState !== WebSocket.OPEN) return;
-    socket.send(encodeFrame(frame));
+    if (!this.#corked) {
+      // ws keeps its TCP socket in `_socket` (not part of its typed API); without it, no batching.
+      const tcp = (socket as unknown as { _socket?: Duplex })._socket;
+      if (tcp) {
+        this.#corked = true;
+        tcp.cork();
+        setImmediate(() => {
+          this.#corked = false;
+          tcp.uncork();
+        });
+      }
+    }
+    socket.send(message);
   }
 
   #startPings(): void {
