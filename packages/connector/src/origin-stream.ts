@@ -3,7 +3,6 @@ import https from "node:https";
 import {
   type Frame,
   type FrameBody,
-  type Header,
   ReceiveWindow,
   ResetCode,
   SendWindow,
@@ -15,7 +14,6 @@ import { OriginWebSocket } from "./origin-websocket";
 import { requestFraming } from "./request-framing";
 import { ResponseRelay } from "./response-relay";
 import type { VpcOptions } from "./vpc/options";
-
 
 export type RequestHead = Extract<FrameBody, { kind: "requestHead" }>;
 

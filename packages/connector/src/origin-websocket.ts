@@ -148,7 +148,8 @@ export class OriginWebSocket {
         // reading stops it, and with it the edge's credit.
         socket.send(frame.bytes, { binary: !frame.text }, () => {
           const grant = this.#receiveWindow.drained(size);
-          if (grant > 0 && !this.#hooks.done) this.#hooks.send({ kind: "windowUpdate", bytes: grant });
+          if (grant > 0 && !this.#hooks.done)
+            this.#hooks.send({ kind: "windowUpdate", bytes: grant });
         });
         return true;
       }

@@ -50,7 +50,9 @@ export function encodeDataFrame(streamId: number, chunks: readonly Uint8Array[])
   const segment = FRAME_WORDS * WORD_BYTES + padToWord(payloadBytes);
   const totalBytes = STREAM_HEADER_BYTES + WORD_BYTES + segment;
   if (totalBytes > MAX_FRAME_BYTES) {
-    throw new RangeError(`data frame would be ${totalBytes} bytes; the limit is ${MAX_FRAME_BYTES}`);
+    throw new RangeError(
+      `data frame would be ${totalBytes} bytes; the limit is ${MAX_FRAME_BYTES}`,
+    );
   }
   return encodeHotDataFrame(streamId, chunks, payloadBytes, segment);
 }

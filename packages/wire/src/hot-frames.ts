@@ -392,7 +392,9 @@ class Reader {
     const list = this.#byteList(pointer);
     if (list === undefined) return new Uint8Array(0);
     const end = list.start + list.count;
-    return this.#viewPayload ? this.#input.subarray(list.start, end) : this.#input.slice(list.start, end);
+    return this.#viewPayload
+      ? this.#input.subarray(list.start, end)
+      : this.#input.slice(list.start, end);
   }
 
   /** Text as capnp-es reads it: every byte but the last (the NUL), through a default TextDecoder. */
