@@ -33,7 +33,7 @@ export class ResponseRelay {
   readonly #window: SendWindow;
   readonly #sink: ResponseSink;
   readonly #head: { status: number; statusText: string; headers: Header[] };
-  /** Null once the head has left. */
+  /** Until the head has left. */
   #headPending = true;
   /** Whole-body mode: the head waits for the complete (small, declared) body. */
   readonly #whole: boolean;
@@ -85,8 +85,10 @@ export class ResponseRelay {
     this.#pending.push(chunk);
     this.#pendingBytes += chunk.byteLength;
     if (this.#whole || this.#waiting) return;
-    if (this.#pendingBytes >= MAX_DATA_CHUNK_BYTES && !this.#headPending) this.#flush();
-    else this.#scheduleTurnEnd();
+    // A full frame leaves at once (with the head, if that is still here), so what is held never
+    // grows past one frame while libuv keeps reading within this turn.
+    if (this.#pendingBytes >= MAX_DATA_CHUNK_BYTES) this.#flush(true);
+    if (this.#pendingBytes > 0 || this.#headPending) this.#scheduleTurnEnd();
   };
 
   #onEnd = (): void => {
@@ -127,8 +129,11 @@ export class ResponseRelay {
     if (!this.#done && !this.#waiting) this.#flush();
   };
 
-  /** Sends what is pending, frame by frame, as credit allows; then `end` once the body is in. */
-  #flush(): void {
+  /**
+   * Sends what is pending, frame by frame, as credit allows; then `end` once the body is in.
+   * Mid-turn (`fullFramesOnly`) a partial frame stays for the turn's end, to be joined by more.
+   */
+  #flush(fullFramesOnly = false): void {
     if (this.#headPending) {
       this.#headPending = false;
       // The head's body counts against the edge's window like a data frame's bytes.
@@ -148,7 +153,8 @@ export class ResponseRelay {
         return;
       }
     }
-    while (this.#pendingBytes > 0 && !this.#done) {
+    const least = fullFramesOnly ? MAX_DATA_CHUNK_BYTES : 1;
+    while (this.#pendingBytes >= least && !this.#done) {
       const bytes = Math.min(this.#pendingBytes, MAX_DATA_CHUNK_BYTES);
       const granted = this.#window.take(bytes);
       if (granted === false) return; // the stream is gone
@@ -158,7 +164,7 @@ export class ResponseRelay {
       }
       this.#sink.data(this.#takePending(bytes), bytes);
     }
-    if (this.#ended && !this.#done) {
+    if (this.#ended && this.#pendingBytes === 0 && !this.#done) {
       this.#done = true;
       this.#sink.end();
     }
