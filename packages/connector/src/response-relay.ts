@@ -82,6 +82,12 @@ export class ResponseRelay {
 
   #onData = (chunk: Uint8Array): void => {
     if (this.#done) return;
+    const relaying = !this.#whole && !this.#waiting;
+    // Chunks are joined, never cut, to fill a frame: what is held leaves before a chunk that
+    // would not fit with it, so no frame ends up smaller than the reads it carries.
+    const over =
+      this.#pendingBytes > 0 && this.#pendingBytes + chunk.byteLength > MAX_DATA_CHUNK_BYTES;
+    if (relaying && over) this.#flush();
     this.#pending.push(chunk);
     this.#pendingBytes += chunk.byteLength;
     if (this.#whole || this.#waiting) return;
