@@ -1,10 +1,12 @@
 import type http from "node:http";
 import type https from "node:https";
+import type { Duplex } from "node:stream";
 import {
   CLOSE_CODES,
   CONNECT_PATH,
   connectRequestHeaders,
   decodeFrame,
+  encodeDataFrame,
   encodeFrame,
   FEATURES,
   type Frame,
@@ -17,7 +19,7 @@ import {
   ResetCode,
 } from "@burrow/wire";
 import WebSocket from "ws";
-import { ConnectorError } from "./connector-error";
+import { refusal, retryable, type TunnelKind } from "./edge-refusal";
 import type { ConnectorMetrics } from "./metrics";
 import type { OriginRouter } from "./origin-router";
 import { OriginStream, type RequestHead, type StreamObserver } from "./origin-stream";
@@ -60,8 +62,7 @@ export interface EdgeConnectionOptions {
   observe?: ((head: RequestHead, connIndex: number) => StreamObserver) | null;
 }
 
-/** A quick tunnel (`burrow tunnel --url`) or a named one (`burrow tunnel run`). */
-export type TunnelKind = "quick" | "named";
+export { type TunnelKind, tunnelDeleted } from "./edge-refusal";
 
 /** What the edge answered when it registered the connection. */
 export interface Registration {
@@ -89,6 +90,8 @@ export class EdgeConnection {
   #lastPongAt = 0;
   #edgeFeatures = new Set<string>();
   #draining = false;
+  /** The TCP socket is corked until the end of this turn (see #sendMessage). */
+  #corked = false;
   #ended: Promise<ConnectionEnd> | null = null;
 
   constructor(options: EdgeConnectionOptions) {
@@ -178,8 +181,11 @@ export class EdgeConnection {
           if (data.toString("utf8") === HEARTBEAT_PONG) this.#lastPongAt = Date.now();
           return;
         }
-        // ws hands over pooled Buffers; the codec reads plain Uint8Array views.
-        const decoded = decodeFrame(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+        // ws hands each message over as its own Buffer (a slice of a socket read, or joined
+        // from several) and never writes to it again, so body bytes may stay views into it.
+        const decoded = decodeFrame(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), {
+          viewPayload: true,
+        });
         if (!decoded.ok) {
           this.#options.log(`malformed frame from the edge (${decoded.reason}); reconnecting`);
           socket.close(CLOSE_CODES.malformedFrame, "malformed frame");
@@ -299,6 +305,7 @@ export class EdgeConnection {
       webSocketWindow: this.#edgeFeatures.has(FEATURES.webSocketWindow),
       observer: this.#options.observe?.(head, this.#options.connIndex) ?? null,
       send: (frame) => this.#send(frame),
+      sendData: (streamId, chunks) => this.#sendMessage(encodeDataFrame(streamId, chunks)),
       onDone: (streamId, failed) => {
         this.#streams.delete(streamId);
         metrics.requestFinished(failed);
@@ -319,9 +326,32 @@ export class EdgeConnection {
   }
 
   #send(frame: Frame): void {
+    if (this.#socket?.readyState === WebSocket.OPEN) this.#sendMessage(encodeFrame(frame));
+  }
+
+  /**
+   * Sends one frame's message. Messages sent in one event-loop turn leave in one write: the TCP
+   * socket under the WebSocket is corked on the first and uncorked at the end of the turn
+   * (setImmediate), so a hundred answers that came in together cost one syscall, not a hundred,
+   * here and in the edge's reads. Each stays its own WebSocket message; nothing waits past the
+   * turn.
+   */
+  #sendMessage(message: Uint8Array): void {
     const socket = this.#socket;
     if (socket?.readyState !== WebSocket.OPEN) return;
-    socket.send(encodeFrame(frame));
+    if (!this.#corked) {
+      // ws keeps its TCP socket in `_socket` (not part of its typed API); without it, no batching.
+      const tcp = (socket as unknown as { _socket?: Duplex })._socket;
+      if (tcp) {
+        this.#corked = true;
+        tcp.cork();
+        setImmediate(() => {
+          this.#corked = false;
+          tcp.uncork();
+        });
+      }
+    }
+    socket.send(message);
   }
 
   #startPings(): void {
@@ -356,53 +386,4 @@ export class EdgeConnection {
     if (this.#pingTimer) clearInterval(this.#pingTimer);
     this.#pingTimer = null;
   }
-}
-
-function retryable(what: string, why: string): ConnectorError {
-  return new ConnectorError(what, why, "burrow retries on its own", { retryable: true });
-}
-
-/** The envelope's stable error codes the connector acts on (packages/cf-api API_ERROR_CODES). */
-const EDGE_ERROR_CODES = { unauthorized: 1002, tunnelDeleted: 1004 } as const;
-
-/**
- * Turns the edge's refusal of the upgrade into a fatal or retryable error, by the envelope's
- * error code rather than the HTTP status, which a proxy in between may rewrite.
- */
-function refusal(status: number, body: string, kind: TunnelKind): ConnectorError {
-  let reason = body.slice(0, 300);
-  let codes: number[] = [];
-  try {
-    const parsed = JSON.parse(body) as { errors?: Array<{ code?: number; message?: string }> };
-    reason = parsed.errors?.map((e) => e.message).join("; ") || reason;
-    codes = parsed.errors?.flatMap((e) => (typeof e.code === "number" ? [e.code] : [])) ?? [];
-  } catch {
-    // Not JSON: keep the text.
-  }
-  if (codes.includes(EDGE_ERROR_CODES.unauthorized)) {
-    return new ConnectorError(
-      "the edge refused the tunnel credentials",
-      reason || "unknown tunnel or wrong secret",
-      kind === "quick"
-        ? "start a new quick tunnel (burrow tunnel --url …) or check the tunnel's credentials"
-        : "the tunnel's secret may have been rotated: fetch a new token (burrow tunnel token <name>) or credentials file and run again",
-    );
-  }
-  if (codes.includes(EDGE_ERROR_CODES.tunnelDeleted)) return tunnelDeleted(kind);
-  return retryable(`the edge answered HTTP ${status}`, reason);
-}
-
-/** The fatal error of a deleted tunnel, whether the upgrade was refused or the edge closed 4410. */
-export function tunnelDeleted(kind: TunnelKind): ConnectorError {
-  return kind === "quick"
-    ? new ConnectorError(
-        "the tunnel was deleted",
-        "quick tunnels are deleted after five minutes without a connection",
-        "run burrow tunnel again to get a new quick tunnel",
-      )
-    : new ConnectorError(
-        "tunnel deleted",
-        "the tunnel was deleted through the API (DELETE …/cfd_tunnel/<id>)",
-        "create it again (burrow tunnel create <name>) and run with its new credentials",
-      );
 }

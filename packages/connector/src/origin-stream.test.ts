@@ -1,10 +1,11 @@
 import http from "node:http";
 import https from "node:https";
 import net from "node:net";
-import { type Frame, ResetCode } from "@burrow/wire";
+import { type Frame, INITIAL_WINDOW_BYTES, MAX_DATA_CHUNK_BYTES, ResetCode } from "@burrow/wire";
 import { describe, expect, it } from "vitest";
 import { originUrlFor, SingleOriginRouter } from "./origin-router";
-import { OriginStream, requestFraming, subprotocolList } from "./origin-stream";
+import { OriginStream } from "./origin-stream";
+import { requestFraming, subprotocolList } from "./request-framing";
 
 describe("originUrlFor", () => {
   it("keeps the origin's host and base path and takes the visitor's path and query", () => {
@@ -156,6 +157,138 @@ describe("OriginStream", () => {
     await until(() => origin.connections[0]?.closed === true);
     expect(origin.connections[0]!.closed).toBe(true);
     expect(sent.at(-1)).toMatchObject({ kind: "reset", code: ResetCode.protocol });
+    agent.http.destroy();
+    origin.server.close();
+  });
+});
+
+/** An HTTP origin on 127.0.0.1 answering every request with `handler`. */
+async function httpOrigin(handler: http.RequestListener) {
+  const server = http.createServer(handler);
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as net.AddressInfo;
+  return { url: new URL(`http://127.0.0.1:${port}`), server };
+}
+
+/** A GET stream whose frames are recorded as the edge would receive them. */
+function getStream(origin: URL) {
+  const { stream, sent, agent } = streamFor(origin, {
+    method: "GET",
+    hasBody: false,
+    headers: [["host", "t.localhost"]],
+  });
+  const bodyBytes = () =>
+    sent.reduce(
+      (total, frame) =>
+        total +
+        (frame.kind === "data"
+          ? frame.bytes.byteLength
+          : frame.kind === "responseHead"
+            ? frame.body.byteLength
+            : 0),
+      0,
+    );
+  return { stream, sent, agent, bodyBytes };
+}
+
+describe("OriginStream response relay", () => {
+  it("sends a chunked answer whose body and end come together as one head frame", async () => {
+    const origin = await httpOrigin((_request, response) => {
+      response.write("hello ");
+      response.end("world");
+    });
+    const { stream, sent, agent } = getStream(origin.url);
+    stream.start();
+    await until(
+      () => sent.length > 0 && (sent.at(-1) as { endStream?: boolean }).endStream === true,
+    );
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toMatchObject({ kind: "responseHead", status: 200, endStream: true });
+    expect(Buffer.from((sent[0] as { body: Uint8Array }).body).toString()).toBe("hello world");
+    agent.http.destroy();
+    origin.server.close();
+  });
+
+  it("sends each event of an event stream as soon as the origin writes it", async () => {
+    let writeNext: (() => void) | null = null;
+    const origin = await httpOrigin((_request, response) => {
+      response.writeHead(200, { "content-type": "text/event-stream" });
+      response.write("data: one\n\n");
+      writeNext = () => response.end("data: two\n\n");
+    });
+    const { stream, sent, agent, bodyBytes } = getStream(origin.url);
+    stream.start();
+    // The first event is relayed while the origin still holds the second back.
+    await until(() => bodyBytes() === "data: one\n\n".length);
+    expect(bodyBytes()).toBe("data: one\n\n".length);
+    expect(sent.some((frame) => frame.kind === "end")).toBe(false);
+    writeNext!();
+    await until(() => sent.at(-1)?.kind === "end");
+    expect(bodyBytes()).toBe("data: one\n\ndata: two\n\n".length);
+    agent.http.destroy();
+    origin.server.close();
+  });
+
+  it("joins a large write into data frames of at most 64 KiB, all bytes in order", async () => {
+    const body = Buffer.alloc(300 * 1024);
+    for (let i = 0; i < body.length; i++) body[i] = i % 251;
+    const origin = await httpOrigin((_request, response) => {
+      response.writeHead(200, { "content-length": String(body.length) });
+      response.end(body);
+    });
+    const { stream, sent, agent } = getStream(origin.url);
+    stream.start();
+    await until(() => sent.at(-1)?.kind === "end");
+    const pieces = sent.flatMap((frame) =>
+      frame.kind === "data" ? [frame.bytes] : frame.kind === "responseHead" ? [frame.body] : [],
+    );
+    expect(pieces.every((piece) => piece.byteLength <= MAX_DATA_CHUNK_BYTES)).toBe(true);
+    expect(Buffer.concat(pieces).equals(body)).toBe(true);
+    expect(sent.filter((frame) => frame.kind === "data").length).toBeLessThanOrEqual(
+      Math.ceil(body.length / MAX_DATA_CHUNK_BYTES),
+    );
+    agent.http.destroy();
+    origin.server.close();
+  });
+
+  it("sends no more body than the edge's window until the edge grants more", async () => {
+    const total = 3 * INITIAL_WINDOW_BYTES;
+    const origin = await httpOrigin((_request, response) => {
+      response.writeHead(200, { "content-length": String(total) });
+      response.end(Buffer.alloc(total, 0x61));
+    });
+    const { stream, sent, agent, bodyBytes } = getStream(origin.url);
+    stream.start();
+    await until(() => bodyBytes() > INITIAL_WINDOW_BYTES - MAX_DATA_CHUNK_BYTES);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    // Paused on the window: everything it may send, and nothing more, however much is waiting.
+    expect(bodyBytes()).toBeGreaterThan(INITIAL_WINDOW_BYTES - MAX_DATA_CHUNK_BYTES);
+    expect(bodyBytes()).toBeLessThanOrEqual(INITIAL_WINDOW_BYTES);
+    let credit = INITIAL_WINDOW_BYTES;
+    for (let grants = 0; sent.at(-1)?.kind !== "end" && grants < 20; grants++) {
+      const before = bodyBytes();
+      credit += INITIAL_WINDOW_BYTES;
+      stream.receive({ kind: "windowUpdate", streamId: 1, bytes: INITIAL_WINDOW_BYTES });
+      await until(() => bodyBytes() > before);
+      expect(bodyBytes()).toBeLessThanOrEqual(credit);
+    }
+    expect(bodyBytes()).toBe(total);
+    expect(sent.at(-1)?.kind).toBe("end");
+    agent.http.destroy();
+    origin.server.close();
+  });
+
+  it("resets the stream when the origin closes in the middle of the body", async () => {
+    const origin = await httpOrigin((_request, response) => {
+      response.writeHead(200, { "content-length": "1000000" });
+      response.write(Buffer.alloc(100_000));
+      setTimeout(() => response.socket?.destroy(), 20);
+    });
+    const { stream, sent, agent } = getStream(origin.url);
+    stream.start();
+    await until(() => sent.at(-1)?.kind === "reset");
+    expect(sent.at(-1)).toMatchObject({ kind: "reset", code: ResetCode.internal });
+    expect(sent.some((frame) => frame.kind === "end")).toBe(false);
     agent.http.destroy();
     origin.server.close();
   });

@@ -3,19 +3,16 @@ import https from "node:https";
 import {
   type Frame,
   type FrameBody,
-  type Header,
-  isSendableCloseCode,
-  MAX_DATA_CHUNK_BYTES,
-  MessageReceiveWindow,
-  MessageSendWindow,
   ReceiveWindow,
   ResetCode,
   SendWindow,
   type Target,
 } from "@burrow/wire";
-import WebSocket from "ws";
 import { helloWorldPage } from "./hello-world";
 import type { HttpRoute, OriginRouter } from "./origin-router";
+import { OriginWebSocket } from "./origin-websocket";
+import { requestFraming } from "./request-framing";
+import { ResponseRelay } from "./response-relay";
 import type { VpcOptions } from "./vpc/options";
 
 export type RequestHead = Extract<FrameBody, { kind: "requestHead" }>;
@@ -36,16 +33,6 @@ export interface StreamObserver {
 /** VPC targets get cloudflared's default `connectTimeout`, 30 s. */
 const VPC_CONNECT_TIMEOUT_MS = 30_000;
 
-/** Headers `ws` writes itself for the origin handshake; the visitor's copies must not repeat. */
-const WEBSOCKET_HANDSHAKE_HEADERS = new Set([
-  "connection",
-  "upgrade",
-  "sec-websocket-key",
-  "sec-websocket-version",
-  "sec-websocket-extensions",
-  "sec-websocket-protocol",
-]);
-
 /** What a stream needs from the connection it runs on. */
 export interface StreamContext {
   /** Picks each request's origin: `--url` for a quick tunnel, ingress rules for a named one. */
@@ -59,6 +46,11 @@ export interface StreamContext {
   /** Set when the inspector records this stream. */
   observer?: StreamObserver | null;
   send(frame: Frame): void;
+  /**
+   * Sends one `data` frame made of `chunks` joined (`byteLength` in all), encoding straight from
+   * the chunks; without it the chunks are joined and go through {@link send}.
+   */
+  sendData?(streamId: number, chunks: Uint8Array[], byteLength: number): void;
   onDone(streamId: number, failed: boolean): void;
 }
 
@@ -74,12 +66,8 @@ export class OriginStream {
   readonly #receiveWindow = new ReceiveWindow();
   #request: http.ClientRequest | null = null;
   #response: http.IncomingMessage | null = null;
-  #socket: WebSocket | null = null;
-  // WebSocket message credit, both ways, when the edge takes part (StreamContext.webSocketWindow):
-  // the origin socket is paused while the edge has granted nothing, and the edge's messages are
-  // credited back once written to the origin, so neither end buffers without bound.
-  readonly #messageSendWindow = new MessageSendWindow();
-  readonly #messageReceiveWindow = new MessageReceiveWindow();
+  #relay: ResponseRelay | null = null;
+  #webSocket: OriginWebSocket | null = null;
   #done = false;
   /** The Content-Length the origin was told, or null when Node frames the body as chunked. */
   #declaredBodyBytes: number | null = null;
@@ -164,6 +152,19 @@ export class OriginStream {
     }
   }
 
+  #startWebSocket(route: HttpRoute): void {
+    const stream = this;
+    this.#webSocket = new OriginWebSocket(this.#context.webSocketWindow ?? false, {
+      send: (body) => this.#send(body),
+      finish: (failed) => this.#finish(failed),
+      fail: (code, message) => this.#fail(code, message),
+      get done() {
+        return stream.#done;
+      },
+    });
+    this.#webSocket.start(this.#head.headers, route);
+  }
+
   /**
    * `http_status:NNN` and `hello_world`: answered here without an origin. The stream is done at
    * once, so body frames the edge still sends for it are dropped as for any finished stream.
@@ -210,34 +211,15 @@ export class OriginStream {
         this.#request?.end();
         return true;
       case "windowUpdate":
-        if (this.#socket) {
-          if (this.#messageSendWindow.grant(frame.bytes)) this.#socket.resume();
-        } else this.#sendWindow.grant(frame.bytes);
+        if (this.#webSocket) return this.#webSocket.receive(frame);
+        this.#sendWindow.grant(frame.bytes);
         return true;
       case "reset":
         this.abort();
         return true;
-      case "webSocketMessage": {
-        if (!this.#socket) return false;
-        if (!this.#context.webSocketWindow) {
-          this.#socket.send(frame.bytes, { binary: !frame.text });
-          return true;
-        }
-        const size = frame.bytes.byteLength;
-        if (!this.#messageReceiveWindow.received(size)) return false;
-        // The callback runs once ws has handed the message to the kernel; an origin that stops
-        // reading stops it, and with it the edge's credit.
-        this.#socket.send(frame.bytes, { binary: !frame.text }, () => {
-          const grant = this.#messageReceiveWindow.drained(size);
-          if (grant > 0 && !this.#done) this.#send({ kind: "windowUpdate", bytes: grant });
-        });
-        return true;
-      }
+      case "webSocketMessage":
       case "webSocketClose":
-        if (!this.#socket) return false;
-        closeQuietly(this.#socket, frame.code, frame.reason);
-        this.#finish(false);
-        return true;
+        return this.#webSocket?.receive(frame) ?? false;
       default:
         return false;
     }
@@ -248,7 +230,7 @@ export class OriginStream {
     if (this.#done) return;
     this.#request?.destroy();
     this.#response?.destroy();
-    this.#socket?.terminate();
+    this.#webSocket?.terminate();
     this.#finish(true);
   }
 
@@ -341,123 +323,28 @@ export class OriginStream {
     request.on("response", (response) => {
       request.setTimeout(0);
       this.#response = response;
-      this.#relayResponse(response).catch(() => {
-        this.#fail(ResetCode.internal, "origin response aborted");
+      const status = response.statusCode ?? 502;
+      this.#relay = new ResponseRelay(response, {
+        bodyless: this.#head.method === "HEAD" || status === 204 || status === 304,
+        window: this.#sendWindow,
+        sink: {
+          head: (status, statusText, headers, body, endStream) => {
+            if (this.#done) return;
+            this.#send({ kind: "responseHead", status, statusText, headers, body, endStream });
+            if (endStream) this.#finish(false);
+          },
+          data: (chunks, byteLength) => this.#sendData(chunks, byteLength),
+          end: () => {
+            if (this.#done) return;
+            this.#send({ kind: "end" });
+            this.#finish(false);
+          },
+          aborted: () => this.#fail(ResetCode.internal, "origin response aborted"),
+        },
       });
+      this.#relay.start();
     });
     if (!this.#head.hasBody) request.end();
-  }
-
-  async #relayResponse(response: http.IncomingMessage): Promise<void> {
-    const status = response.statusCode ?? 502;
-    const head = {
-      kind: "responseHead" as const,
-      status,
-      statusText: response.statusMessage ?? "",
-      headers: pairs(response.rawHeaders),
-    };
-    const declared = Number(response.headers["content-length"] ?? Number.NaN);
-    const bodyless = this.#head.method === "HEAD" || status === 204 || status === 304;
-    if (bodyless || (Number.isInteger(declared) && declared <= MAX_DATA_CHUNK_BYTES)) {
-      // A small answer of known length goes out whole with its head: one message to the Durable
-      // Object instead of head, data and end. Node's parser stops at the declared length.
-      const chunks: Uint8Array[] = [];
-      for await (const chunk of response as AsyncIterable<Uint8Array>) chunks.push(chunk);
-      if (!response.complete) throw new Error("origin closed mid-response");
-      if (this.#done) return;
-      this.#send({ ...head, body: concat(chunks), endStream: true });
-      this.#finish(false);
-      return;
-    }
-    this.#send({ ...head, body: new Uint8Array(0), endStream: false });
-    // Async iteration pauses the origin socket while we wait for the edge's window.
-    for await (const chunk of response as AsyncIterable<Uint8Array>) {
-      for (let offset = 0; offset < chunk.byteLength; offset += MAX_DATA_CHUNK_BYTES) {
-        const piece = chunk.subarray(offset, offset + MAX_DATA_CHUNK_BYTES);
-        if (!(await this.#sendWindow.take(piece.byteLength))) return;
-        this.#send({ kind: "data", bytes: piece });
-      }
-    }
-    if (!response.complete) throw new Error("origin closed mid-response");
-    if (this.#done) return;
-    this.#send({ kind: "end" });
-    this.#finish(false);
-  }
-
-  #startWebSocket(route: HttpRoute): void {
-    const target = new URL(route.target);
-    target.protocol = route.secure ? "wss:" : "ws:";
-    const headers: Record<string, string> = {};
-    const protocols: string[] = [];
-    for (const [name, value] of this.#head.headers) {
-      const lower = name.toLowerCase();
-      if (lower === "sec-websocket-protocol") {
-        // `ws` throws on an empty, repeated or non-token subprotocol (RFC 6455 §4.1).
-        const list = subprotocolList(value);
-        if (!list) {
-          this.#fail(ResetCode.refused, "invalid Sec-WebSocket-Protocol list");
-          return;
-        }
-        protocols.push(...list);
-      } else if (!WEBSOCKET_HANDSHAKE_HEADERS.has(lower)) headers[lower] = value;
-    }
-    if (new Set(protocols).size !== protocols.length) {
-      this.#fail(ResetCode.refused, "invalid Sec-WebSocket-Protocol list");
-      return;
-    }
-    if (route.hostHeader) headers.host = route.hostHeader;
-    // ws dials a unix socket given a `ws+unix:<socket>:<path>` address.
-    const address = route.socketPath
-      ? `${route.secure ? "wss" : "ws"}+unix:${route.socketPath}:${target.pathname}${target.search}`
-      : target;
-    const socket = new WebSocket(address, protocols, {
-      headers,
-      perMessageDeflate: false,
-      handshakeTimeout: route.connectTimeoutMs,
-      ...route.tls,
-    });
-    this.#socket = socket;
-    socket.on("upgrade", (response) => {
-      this.#send({
-        kind: "responseHead",
-        status: 101,
-        statusText: "Switching Protocols",
-        headers: pairs(response.rawHeaders),
-        body: new Uint8Array(0),
-        endStream: false,
-      });
-    });
-    socket.on("unexpected-response", (_request, response) => {
-      // The origin answered without upgrading: pass its status through, without a body.
-      this.#send({
-        kind: "responseHead",
-        status: response.statusCode ?? 502,
-        statusText: response.statusMessage ?? "",
-        headers: pairs(response.rawHeaders),
-        body: new Uint8Array(0),
-        endStream: true,
-      });
-      response.resume();
-      this.#finish(false);
-    });
-    socket.on("message", (data, isBinary) => {
-      const bytes = data instanceof Buffer ? data : Buffer.concat(data as Buffer[]);
-      this.#send({ kind: "webSocketMessage", text: !isBinary, bytes: new Uint8Array(bytes) });
-      if (!this.#context.webSocketWindow) return;
-      this.#messageSendWindow.spend(bytes.byteLength);
-      // Paused, ws stops reading the origin's socket, so TCP holds the origin back.
-      if (!this.#messageSendWindow.open) socket.pause();
-    });
-    socket.on("close", (code, reason) => {
-      if (this.#done) return;
-      this.#send({ kind: "webSocketClose", code, reason: reason.toString() });
-      this.#finish(false);
-    });
-    socket.on("error", (error) => {
-      if (socket.readyState === WebSocket.CONNECTING) {
-        this.#fail(ResetCode.originUnreachable, `origin: ${error.message}`);
-      }
-    });
   }
 
   /**
@@ -480,86 +367,24 @@ export class OriginStream {
     this.#context.send({ ...body, streamId: this.id } as Frame);
   }
 
+  #sendData(chunks: Uint8Array[], byteLength: number): void {
+    if (this.#done) return;
+    const observer = this.#context.observer;
+    if (observer) for (const bytes of chunks) observer.sent({ kind: "data", bytes });
+    if (this.#context.sendData) {
+      this.#context.sendData(this.id, chunks, byteLength);
+      return;
+    }
+    const bytes = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, byteLength);
+    this.#context.send({ kind: "data", streamId: this.id, bytes });
+  }
+
   #finish(failed: boolean): void {
     if (this.#done) return;
     this.#done = true;
     this.#sendWindow.close();
+    this.#relay?.stop();
     this.#context.observer?.done(failed);
     this.#context.onDone(this.id, failed);
-  }
-}
-
-/** How the request body is framed towards the origin, or why the head cannot be sent. */
-export type RequestFraming =
-  | { ok: true; headers: Header[]; declaredBytes: number | null }
-  | { ok: false; reason: string };
-
-/**
- * Decides the body's framing from the head: a body without a length is always sent chunked
- * (whatever Transfer-Encoding the head named), and Content-Length must be one decimal number, repeated
- * copies agreeing (RFC 9112 §6.3), and zero for a request without a body. Anything else is refused,
- * because an origin and this connector disagreeing on where a body ends is request smuggling.
- */
-export function requestFraming(headers: readonly Header[], hasBody: boolean): RequestFraming {
-  const kept: Header[] = [];
-  let declared: string | null = null;
-  for (const header of headers) {
-    const lower = header[0].toLowerCase();
-    if (lower === "transfer-encoding") continue;
-    if (lower === "content-length") {
-      for (const member of header[1].split(",")) {
-        const value = member.trim();
-        if (!/^\d{1,15}$/.test(value)) return { ok: false, reason: "invalid Content-Length" };
-        if (declared !== null && Number(declared) !== Number(value)) {
-          return { ok: false, reason: "conflicting Content-Length values" };
-        }
-        declared = value;
-      }
-      continue;
-    }
-    kept.push(header);
-  }
-  if (declared === null) {
-    // Node frames a GET, HEAD, DELETE or OPTIONS body without any length unless told to chunk:
-    // the origin would then read that body as the next request on the connection.
-    if (hasBody) kept.push(["transfer-encoding", "chunked"]);
-    return { ok: true, headers: kept, declaredBytes: null };
-  }
-  const declaredBytes = Number(declared);
-  if (!hasBody && declaredBytes > 0) {
-    return { ok: false, reason: "Content-Length without a request body" };
-  }
-  kept.push(["content-length", String(declaredBytes)]);
-  return { ok: true, headers: kept, declaredBytes };
-}
-
-/** The members of a `Sec-WebSocket-Protocol` value, or null unless each is an RFC 9110 token. */
-export function subprotocolList(value: string): string[] | null {
-  const list = value.split(",").map((member) => member.trim());
-  return list.every((member) => /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(member)) ? list : null;
-}
-
-function concat(chunks: Uint8Array[]): Uint8Array {
-  if (chunks.length === 1) return chunks[0]!;
-  const joined = new Uint8Array(chunks.reduce((total, chunk) => total + chunk.byteLength, 0));
-  let offset = 0;
-  for (const chunk of chunks) {
-    joined.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return joined;
-}
-
-function pairs(raw: string[]): Header[] {
-  const out: Header[] = [];
-  for (let i = 0; i + 1 < raw.length; i += 2) out.push([raw[i]!, raw[i + 1]!]);
-  return out;
-}
-
-function closeQuietly(socket: WebSocket, code: number, reason: string): void {
-  try {
-    socket.close(isSendableCloseCode(code) ? code : 1000, reason);
-  } catch {
-    socket.terminate();
   }
 }

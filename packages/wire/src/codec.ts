@@ -16,7 +16,7 @@ import type {
 } from "./frame";
 import { MAX_FRAME_BYTES } from "./frame";
 import * as gen from "./gen/frame";
-import { decodeHotFrame, encodeHotFrame, isHotKind } from "./hot-frames";
+import { decodeHotFrame, encodeHotDataFrame, encodeHotFrame, isHotKind } from "./hot-frames";
 import { checkMessage } from "./message-bounds";
 
 const WORD_BYTES = 8;
@@ -34,6 +34,27 @@ const MAX_UINT64 = 0xffff_ffff_ffff_ffffn;
  */
 export function encodeFrame(frame: Frame): Uint8Array {
   return encode(frame, true);
+}
+
+/**
+ * A `data` frame whose payload is `chunks` one after another: the bytes are exactly those of
+ * `encodeFrame({ kind: "data", streamId, bytes })` for the joined chunks, but each chunk is copied
+ * once, straight into the frame, instead of being joined first. For senders that coalesce reads.
+ */
+export function encodeDataFrame(streamId: number, chunks: readonly Uint8Array[]): Uint8Array {
+  if (!isUint(streamId, MAX_UINT32)) {
+    throw new RangeError(`cannot encode data frame: stream id ${streamId} is not a uint32`);
+  }
+  let payloadBytes = 0;
+  for (const chunk of chunks) payloadBytes += chunk.byteLength;
+  const segment = FRAME_WORDS * WORD_BYTES + padToWord(payloadBytes);
+  const totalBytes = STREAM_HEADER_BYTES + WORD_BYTES + segment;
+  if (totalBytes > MAX_FRAME_BYTES) {
+    throw new RangeError(
+      `data frame would be ${totalBytes} bytes; the limit is ${MAX_FRAME_BYTES}`,
+    );
+  }
+  return encodeHotDataFrame(streamId, chunks, payloadBytes, segment);
 }
 
 /**
@@ -89,6 +110,13 @@ const TRAVERSAL_BYTES_PER_INPUT_BYTE = 16;
 export interface DecodeOptions {
   /** Inputs longer than this are refused before parsing; defaults to {@link MAX_FRAME_BYTES}. */
   maxFrameBytes?: number;
+  /**
+   * Lets `data`, `webSocketMessage` and `responseHead` payloads of hot frames be views into
+   * `bytes` itself instead of copies: one copy less per body byte, for a caller that owns the
+   * input and never writes to it afterwards (the connector with ws's message Buffers, which ws
+   * never reuses). A view keeps the whole input alive as long as the payload is held.
+   */
+  viewPayload?: boolean;
 }
 
 /**
@@ -136,7 +164,7 @@ function decode(
     if (hot) {
       // Canonical hot frames skip capnp-es; anything else, and any frame whose values the rules
       // below refuse, takes the generic path so refusals keep one source and one message.
-      const frame = decodeHotFrame(input);
+      const frame = decodeHotFrame(input, options.viewPayload === true);
       if (frame !== undefined && findProblem(frame) === undefined) return { ok: true, frame };
     }
     const checked = checkMessage(input);

@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { decodeFrame, decodeFrameWithCapnp, encodeFrame, encodeFrameWithCapnp } from "./codec";
+import {
+  decodeFrame,
+  decodeFrameWithCapnp,
+  encodeDataFrame,
+  encodeFrame,
+  encodeFrameWithCapnp,
+} from "./codec";
 import type { CertVerification, Frame, Header } from "./frame";
 import { decodeHotFrame, isHotKind } from "./hot-frames";
 import { prng } from "./prng";
@@ -155,6 +161,43 @@ describe("hot-frame codec against the generated capnp-es codec", () => {
     expect(decoded).toEqual(frame);
     pool.fill(0);
     expect(decoded).toEqual(frame);
+  });
+
+  it("writes a data frame from chunks as the same bytes as one joined data frame", () => {
+    const random = prng(SEED + 2);
+    for (let n = 0; n < 200; n++) {
+      const chunks = Array.from({ length: Math.floor(random() * 5) }, () => {
+        const chunk = new Uint8Array(Math.floor(random() * 70));
+        for (let i = 0; i < chunk.length; i++) chunk[i] = Math.floor(random() * 256);
+        return chunk;
+      });
+      const joined = new Uint8Array(chunks.reduce((total, chunk) => total + chunk.length, 0));
+      let offset = 0;
+      for (const chunk of chunks) {
+        joined.set(chunk, offset);
+        offset += chunk.length;
+      }
+      const frame: Frame = { kind: "data", streamId: n * 7919, bytes: joined };
+      const where = `seed ${SEED + 2}, frame ${n}`;
+      expect(hex(encodeDataFrame(frame.streamId, chunks)), where).toBe(
+        hex(encodeFrameWithCapnp(frame)),
+      );
+    }
+    expect(() => encodeDataFrame(-1, [])).toThrow(RangeError);
+  });
+
+  it("hands out payload views into the input only when asked to", () => {
+    const frame: Frame = { kind: "data", streamId: 3, bytes: new Uint8Array([7, 8, 9]) };
+    const encoded = encodeFrame(frame);
+    const viewed = decodeFrame(encoded, { viewPayload: true });
+    const copied = decodeFrame(encoded);
+    if (!viewed.ok || viewed.frame.kind !== "data") throw new Error("not decoded");
+    if (!copied.ok || copied.frame.kind !== "data") throw new Error("not decoded");
+    expect(viewed.frame.bytes.buffer).toBe(encoded.buffer);
+    expect(copied.frame.bytes.buffer).not.toBe(encoded.buffer);
+    encoded.fill(0);
+    expect(viewed.frame.bytes).toEqual(new Uint8Array(3));
+    expect(copied.frame).toEqual(frame);
   });
 
   it("leaves a struct larger than today's schema to the generic decoder", () => {

@@ -121,6 +121,36 @@ export function encodeHotFrame(frame: Frame, segmentBytes: number): Uint8Array {
   return out;
 }
 
+/**
+ * A data frame of `chunks` joined (`payloadBytes` in all, `segmentBytes` its segment size), laid
+ * out as {@link encodeHotFrame} lays out `{ kind: "data" }`: each chunk is copied into place.
+ */
+export function encodeHotDataFrame(
+  streamId: number,
+  chunks: readonly Uint8Array[],
+  payloadBytes: number,
+  segmentBytes: number,
+): Uint8Array {
+  const out = new Uint8Array(STREAM_HEADER_BYTES + WORD + segmentBytes);
+  const view = new DataView(out.buffer);
+  const writer = new Writer(out, view);
+  view.setUint32(4, (WORD + segmentBytes) / WORD, true);
+  writer.structPointer(8, 16, FRAME_DATA_WORDS, FRAME_POINTERS);
+  const root = writer.allocate((FRAME_DATA_WORDS + FRAME_POINTERS) * WORD);
+  view.setUint32(root, streamId, true);
+  view.setUint16(root + 4, WHICH_DATA, true);
+  let at = writer.allocate(payloadBytes);
+  writer.listPointer(root + FRAME_DATA_WORDS * WORD, at, LIST_BYTE, payloadBytes);
+  for (const chunk of chunks) {
+    out.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  if (writer.end !== out.byteLength) {
+    throw new Error(`hot data frame used ${writer.end} of ${out.byteLength} bytes`);
+  }
+  return out;
+}
+
 class Writer {
   /** Next free byte of `out`: objects are appended in order, as capnp-es's allocator does. */
   end = STREAM_HEADER_BYTES + WORD;
@@ -215,16 +245,17 @@ const NOT_CANONICAL = Symbol("not canonical");
 /**
  * Reads a hot frame in its canonical shape, or returns undefined so the generic decoder handles
  * the input (including every refusal). Values are not validated here: the caller applies the same
- * rules as for any decoded frame. Payload bytes are copies, never views into `input`.
+ * rules as for any decoded frame. Payload bytes are copies, never views into `input`, unless
+ * `viewPayload` is set (see DecodeOptions.viewPayload).
  */
-export function decodeHotFrame(input: Uint8Array): Frame | undefined {
+export function decodeHotFrame(input: Uint8Array, viewPayload = false): Frame | undefined {
   const length = input.byteLength;
   if (length < STREAM_HEADER_BYTES + 4 * WORD || length % WORD !== 0) return undefined;
   const view = new DataView(input.buffer, input.byteOffset, length);
   if (view.getUint32(0, true) !== 0) return undefined; // more than one segment
   if (view.getUint32(4, true) * WORD + STREAM_HEADER_BYTES !== length) return undefined;
   try {
-    return new Reader(input, view).frame();
+    return new Reader(input, view, viewPayload).frame();
   } catch (error) {
     if (error === NOT_CANONICAL) return undefined;
     throw error;
@@ -241,9 +272,12 @@ class Reader {
    */
   #budgetWords: number;
 
-  constructor(input: Uint8Array, view: DataView) {
+  readonly #viewPayload: boolean;
+
+  constructor(input: Uint8Array, view: DataView, viewPayload: boolean) {
     this.#input = input;
     this.#view = view;
+    this.#viewPayload = viewPayload;
     this.#budgetWords = (2 * input.byteLength) / WORD + 64;
   }
 
@@ -357,7 +391,10 @@ class Reader {
   #bytes(pointer: number): Uint8Array {
     const list = this.#byteList(pointer);
     if (list === undefined) return new Uint8Array(0);
-    return this.#input.slice(list.start, list.start + list.count);
+    const end = list.start + list.count;
+    return this.#viewPayload
+      ? this.#input.subarray(list.start, end)
+      : this.#input.slice(list.start, end);
   }
 
   /** Text as capnp-es reads it: every byte but the last (the NUL), through a default TextDecoder. */

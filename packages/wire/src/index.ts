@@ -3,7 +3,7 @@
  * encoding, and the connector handshake around them. Runs unchanged in workerd and Node.
  */
 export type { DecodeOptions } from "./codec";
-export { decodeFrame, encodeFrame } from "./codec";
+export { decodeFrame, encodeDataFrame, encodeFrame } from "./codec";
 export {
   INITIAL_WINDOW_BYTES,
   MAX_DATA_CHUNK_BYTES,
