@@ -18,6 +18,7 @@ import {
   ZONE,
 } from "../../test/harness/named-run";
 import { startBenchOrigin } from "./bench-origin";
+import { benchConnector } from "./connector-command";
 import { ensureTool, type WrkResult, wrk } from "./load-tools";
 import type { Figure } from "./report";
 
@@ -73,7 +74,11 @@ export async function benchNamedRun(options: { quick?: boolean } = {}): Promise<
     if (!envelope.success) throw new Error(`${method} ${route}: ${JSON.stringify(envelope)}`);
     return envelope.result;
   };
-  const quick = await startConnector({ edge: edge.url, origin: origin.url });
+  const quick = await startConnector({
+    edge: edge.url,
+    origin: origin.url,
+    command: benchConnector().command,
+  });
   const replicas: RunningConnector[] = [];
   try {
     const tunnel = await api("POST", `/accounts/${ACCOUNT}/cfd_tunnel`, { name: "bench" });

@@ -9,6 +9,7 @@ import path from "node:path";
 import { startConnector, stopConnector } from "@burrow/connector/testing";
 import { startLocalEdge } from "@burrow/local-edge";
 import { startBenchOrigin } from "./bench-origin";
+import { benchConnector } from "./connector-command";
 import { HttpTarget } from "./http-target";
 import { curlDownload, curlPost, ensureTool, type WrkResult, wrk } from "./load-tools";
 import {
@@ -114,7 +115,12 @@ export async function benchTunnel(options: { quick?: boolean } = {}): Promise<Fi
     // Minting as fast as possible is the point here, not the per-IP limit.
     rateLimits: { "burrow-quick-tunnel": { MINT_RATE_LIMIT: { limit: 1_000_000, period: 60 } } },
   });
-  const connector = await startConnector({ edge: edge.url, origin: origin.url });
+  const connectorBuild = benchConnector();
+  const connector = await startConnector({
+    edge: edge.url,
+    origin: origin.url,
+    command: connectorBuild.command,
+  });
   const edgePort = Number(edge.url.port);
   const direct = { name: "direct", port: Number(origin.url.port), host: origin.url.host };
   const tunnel = { name: "tunnel", port: edgePort, host: `${connector.hostname}:${edgePort}` };
@@ -230,7 +236,7 @@ export async function benchTunnel(options: { quick?: boolean } = {}): Promise<Fi
           },
           {
             key: "connector_rss_c100_mib",
-            label: "connector RSS at c=100 (peak while loaded)",
+            label: `connector RSS at c=100 (peak while loaded; ${connectorBuild.label})`,
             unit: "MiB",
             value: connectorRss,
             targets: [{ on: "value", op: "<=", limit: TARGETS.connectorRssMiB }],
@@ -422,7 +428,7 @@ export async function benchTunnel(options: { quick?: boolean } = {}): Promise<Fi
     figures.push(
       {
         key: "connector_peak_rss_mib",
-        label: "connector peak RSS (whole run)",
+        label: `connector peak RSS (whole run; ${connectorBuild.label})`,
         unit: "MiB",
         value: await peakRssMiB(connectorPid),
       },
