@@ -96,6 +96,22 @@ const ERROR_NUMBER_HEADER = "x-burrow-error";
 const NO_CONNECTOR = String(PUBLIC_ERRORS.no_connector.number);
 
 let picker: ConnectionPicker | null = null;
+/**
+ * Connection objects' ids by name: `getByName` hashes the name on every call, which a profile of
+ * the edge isolate showed among the costs of each request; an id is a plain value and keeps.
+ */
+const connectionIds = new Map<string, DurableObjectId>();
+const MAX_CONNECTION_IDS = 10_000;
+
+function connectionObjectId(env: Env, objectName: string): DurableObjectId {
+  let id = connectionIds.get(objectName);
+  if (!id) {
+    if (connectionIds.size >= MAX_CONNECTION_IDS) connectionIds.clear();
+    id = env.TUNNEL_CONNECTION.idFromName(objectName);
+    connectionIds.set(objectName, id);
+  }
+  return id;
+}
 
 /** This isolate's cache of each tunnel's connections (the env is the same for every request). */
 function connectionPicker(env: Env): ConnectionPicker {
@@ -138,15 +154,16 @@ async function forwardToTunnel(request: Request, env: Env, hostname: string): Pr
     redirect: "manual",
   });
   const response = await (connection
-    ? env.TUNNEL_CONNECTION.getByName(connection)
+    ? env.TUNNEL_CONNECTION.get(connectionObjectId(env, connection))
     : env.TUNNEL.getByName(route.tunnelId)
   ).fetch(forwarded);
+  if (response.headers.get(ERROR_NUMBER_HEADER) !== NO_CONNECTOR) return response;
+  // The tunnel's connections changed under this isolate's list: ask for a fresh one next time.
+  connectionPicker(env).forget(route.tunnelId);
   // A reaped tunnel's Durable Object resets itself once its storage is erased (tunnel.ts `erase`),
   // so while this isolate still caches the route a fresh instance answers "no connector"; the
   // registry tells whether the tunnel is gone, which visitors then learn at once.
-  if (response.headers.get(ERROR_NUMBER_HEADER) === NO_CONNECTOR)
-    connectionPicker(env).forget(route.tunnelId);
-  if (route.kind === "quick" && response.headers.get(ERROR_NUMBER_HEADER) === NO_CONNECTOR) {
+  if (route.kind === "quick") {
     forgetRoute(hostname);
     if (!(await routeFor(env.DB, env.ZONE, hostname))) {
       await response.body?.cancel();
