@@ -130,4 +130,34 @@ describe("a connection that authenticated but never said hello", () => {
       streaming.socket.terminate();
     }
   });
+
+  // A connection silent for 5 s is either frozen or carried by an object too starved of CPU to
+  // read its heartbeats (a 1,000-GET burst at load 5–8 got 530s that way). With no other
+  // connection left it is tried anyway: a live one answers, a frozen one the watchdog fails.
+  it("still tries its only connection when that one has been silent past the heartbeat limit", async () => {
+    const tunnel = await mintQuickTunnel(stack.edge);
+    const silent = await attachFakeConnector(stack.edge.url, tunnel, {
+      features: [FEATURES.heartbeat],
+      onRequestHead: (head, send) => {
+        send({
+          kind: "responseHead",
+          streamId: head.streamId,
+          status: 200,
+          statusText: "OK",
+          headers: [["content-type", "text/plain"]],
+          body: new TextEncoder().encode("alive"),
+          endStream: true,
+        });
+      },
+    });
+    try {
+      // No heartbeat and no frame for longer than HEARTBEAT_STALE_MS (5 s).
+      await new Promise((resolve) => setTimeout(resolve, 6_000));
+      const response = await visit({ port: stack.edge.port, hostname: tunnel.hostname, path: "/" });
+      expect(response.status).toBe(200);
+      expect(response.body.toString("utf8")).toBe("alive");
+    } finally {
+      silent.socket.terminate();
+    }
+  });
 });

@@ -82,16 +82,16 @@ export class ConnectorSockets {
 
   /**
    * Connections that may take a new stream: open, registered with `hello` (a socket that only
-   * authenticated knows nothing of the protocol yet), not draining, not frozen, and announcing
-   * `feature` when one is asked for.
+   * authenticated knows nothing of the protocol yet), not draining, not frozen (unless
+   * `evenSilent`: the last resort when nothing else is left), and announcing `feature` when one
+   * is asked for.
    */
-  routable(feature?: string): WebSocket[] {
+  routable(feature?: string, options: { evenSilent?: boolean } = {}): WebSocket[] {
     const now = Date.now();
     return this.live().filter((socket) => {
       const record = connectionOf(socket);
-      if (record?.registered !== true || record.draining || this.#frozen(socket, record, now)) {
-        return false;
-      }
+      if (record?.registered !== true || record.draining) return false;
+      if (!options.evenSilent && this.#frozen(socket, record, now)) return false;
       return feature === undefined || record.features.includes(feature);
     });
   }

@@ -48,23 +48,44 @@ interface Elsewhere {
 export async function forwardVisitor(request: Request, path: PublicPath): Promise<Response> {
   const mayHandBack = triedConnections(request).length < MAX_CONNECTIONS_TRIED;
   // Looked up once per request: each look reads every socket's heartbeat from the runtime.
-  const routable = path.sockets.routable();
-  if (mayHandBack && routable.length === 0) return path.relay(request);
+  let routable = path.sockets.routable();
+  if (mayHandBack && routable.length === 0) {
+    const quiet = path.sockets.routable(undefined, { evenSilent: true });
+    if (quiet.length === 0 || request.body !== null) return path.relay(request);
+    // Only a connection silent for HEARTBEAT_STALE_MS: frozen, or this object so starved of CPU
+    // that its heartbeats wait unread (seen at load 5–8 on 2 cores: 530s in a 1,000-GET burst).
+    // Another connection goes first; with none, this one is tried, and the watchdog (which does
+    // not judge on a starved tick) fails the request if it really is frozen.
+    const elsewhere = await path.relay(asRetry(request));
+    if (!isBareNoConnector(elsewhere)) return elsewhere;
+    await elsewhere.body?.cancel();
+    routable = quiet;
+  }
   path.served();
   const clientIp = request.headers.get(TUNNEL_FETCH_HEADERS.clientIp) ?? "";
   const trace = beginTrace(path.log, request, clientIp);
   const answer = await forwardTraced(request, path, routable, trace, mayHandBack);
   if (answer instanceof Response) return trace.settle(answer);
-  const retry = new Request(request, { headers: new Headers(request.headers) });
-  retry.headers.set(TUNNEL_FETCH_HEADERS.retry, "1");
-  const elsewhere = await path.relay(retry);
-  if (elsewhere.headers.get("x-burrow-error") !== String(PUBLIC_ERRORS.no_connector.number)) {
+  const elsewhere = await path.relay(asRetry(request));
+  if (!isBareNoConnector(elsewhere)) {
     trace.abandon();
     return elsewhere;
   }
   // No other connection: the visitor learns what happened on this one.
   await elsewhere.body?.cancel();
   return trace.settle(publicError(failurePage(answer.failure), request));
+}
+
+/** `request` marked as a retry: with no other connection the Tunnel DO answers a bare 1033. */
+function asRetry(request: Request): Request {
+  const retry = new Request(request, { headers: new Headers(request.headers) });
+  retry.headers.set(TUNNEL_FETCH_HEADERS.retry, "1");
+  return retry;
+}
+
+/** The Tunnel DO's answer to a retry when no other connection could take it. */
+function isBareNoConnector(response: Response): boolean {
+  return response.headers.get("x-burrow-error") === String(PUBLIC_ERRORS.no_connector.number);
 }
 
 async function forwardTraced(
