@@ -18,6 +18,19 @@ function thaw(connector: Connector): void {
   connector.process.kill("SIGCONT");
 }
 
+/** A fake connector's 200 text/plain head for `streamId`, carrying `body`. */
+function okHead(streamId: number, body: Uint8Array, endStream: boolean) {
+  return {
+    kind: "responseHead" as const,
+    streamId,
+    status: 200,
+    statusText: "OK",
+    headers: [["content-type", "text/plain"]] as Array<[string, string]>,
+    body,
+    endStream,
+  };
+}
+
 describe("a connector that stops answering", () => {
   const stack = useTunnelStack({ connector: false });
   const dir = mkdtempSync(path.join(tmpdir(), "burrow-frozen-"));
@@ -102,15 +115,7 @@ describe("a connection that authenticated but never said hello", () => {
     const streaming = await attachFakeConnector(stack.edge.url, tunnel, {
       features: [FEATURES.heartbeat],
       onRequestHead: (head, send) => {
-        send({
-          kind: "responseHead",
-          streamId: head.streamId,
-          status: 200,
-          statusText: "OK",
-          headers: [["content-type", "text/plain"]],
-          body: new Uint8Array(0),
-          endStream: false,
-        });
+        send(okHead(head.streamId, new Uint8Array(0), false));
         // 16 chunks 500 ms apart: 8 s of frames, past the 5 s a silent connection is given.
         let sent = 0;
         const timer = setInterval(() => {
@@ -139,15 +144,7 @@ describe("a connection that authenticated but never said hello", () => {
     const silent = await attachFakeConnector(stack.edge.url, tunnel, {
       features: [FEATURES.heartbeat],
       onRequestHead: (head, send) => {
-        send({
-          kind: "responseHead",
-          streamId: head.streamId,
-          status: 200,
-          statusText: "OK",
-          headers: [["content-type", "text/plain"]],
-          body: new TextEncoder().encode("alive"),
-          endStream: true,
-        });
+        send(okHead(head.streamId, new TextEncoder().encode("alive"), true));
       },
     });
     try {

@@ -12,10 +12,9 @@ export {
   connectionIdOf,
   connectionObjectName,
   isConnectionGone,
-  MAX_REPLAY_BODY_BYTES,
-  replayableRequest,
   type TunnelRoutes,
 } from "./connection-routes";
+export { MAX_REPLAY_BODY_BYTES, replayableRequest } from "./replayable-request";
 
 /**
  * Where a VPC service request goes, decided by the binding Worker from the service's config and

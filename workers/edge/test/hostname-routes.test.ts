@@ -1,7 +1,7 @@
 import { env, exports } from "cloudflare:workers";
-import { createTunnel, hashSecret } from "@burrow/registry";
 import { describe, expect, it } from "vitest";
 import { couldBeTunnelHostname, HostnameRoutes } from "../src/hostname-routes";
+import { seedRoute } from "./seed";
 
 const ZONE = "localhost";
 
@@ -15,24 +15,6 @@ function countingDb(): { db: D1Database; queries: () => number } {
     },
   } as unknown as D1Database;
   return { db, queries: () => queries };
-}
-
-/** A quick tunnel with one hostname, written straight to D1. */
-async function seedRoute(hostname: string): Promise<string> {
-  const id = crypto.randomUUID();
-  await createTunnel(
-    env.DB,
-    {
-      id,
-      accountTag: "0".repeat(32),
-      name: `qt-${id.replace(/-/g, "")}`,
-      kind: "quick",
-      secretHash: await hashSecret(crypto.getRandomValues(new Uint8Array(32))),
-      createdAt: Date.now(),
-    },
-    { hostname, type: "CNAME", content: `${id}.cfargotunnel.com` },
-  );
-  return id;
 }
 
 describe("couldBeTunnelHostname", () => {

@@ -1,24 +1,6 @@
 import { env, exports } from "cloudflare:workers";
-import { createTunnel, hashSecret } from "@burrow/registry";
 import { describe, expect, it } from "vitest";
-
-/** A quick tunnel routed at `hostname`, written straight to D1. */
-async function seedRoute(hostname: string): Promise<string> {
-  const id = crypto.randomUUID();
-  await createTunnel(
-    env.DB,
-    {
-      id,
-      accountTag: "0".repeat(32),
-      name: `qt-${id.replace(/-/g, "")}`,
-      kind: "quick",
-      secretHash: await hashSecret(crypto.getRandomValues(new Uint8Array(32))),
-      createdAt: Date.now(),
-    },
-    { hostname, type: "CNAME", content: `${id}.cfargotunnel.com` },
-  );
-  return id;
-}
+import { seedRoute } from "./seed";
 
 describe("a connection that died with its object", () => {
   // On Cloudflare a connection object's machine can fail while the Tunnel DO lives on: the socket

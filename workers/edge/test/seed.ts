@@ -1,0 +1,20 @@
+import { env } from "cloudflare:workers";
+import { createTunnel, hashSecret } from "@burrow/registry";
+
+/** A quick tunnel routed at `hostname`, written straight to D1 as minting would; its id. */
+export async function seedRoute(hostname: string): Promise<string> {
+  const id = crypto.randomUUID();
+  await createTunnel(
+    env.DB,
+    {
+      id,
+      accountTag: "0".repeat(32),
+      name: `qt-${id.replace(/-/g, "")}`,
+      kind: "quick",
+      secretHash: await hashSecret(crypto.getRandomValues(new Uint8Array(32))),
+      createdAt: Date.now(),
+    },
+    { hostname, type: "CNAME", content: `${id}.cfargotunnel.com` },
+  );
+  return id;
+}
