@@ -9,15 +9,10 @@ const ENTRY_PREFIX = "connection:";
 const ADMISSION_GRACE_MS = 30_000;
 
 /** What the edge's /connect learned of a connector: its upgrade headers, address and colo. */
-export interface ConnectorArrival {
-  tunnelId: string;
-  connectorId: string;
-  version: string;
-  arch: string;
-  connIndex: number;
-  originIp: string;
-  colo: string;
-}
+export type ConnectorArrival = Pick<
+  ConnectionRecord,
+  "tunnelId" | "connectorId" | "version" | "arch" | "connIndex" | "originIp" | "colo"
+>;
 
 /** The record of a connection the Tunnel DO just admitted, before the connector says `hello`. */
 export function newConnectionRecord(arrival: ConnectorArrival, now: number): ConnectionRecord {
