@@ -119,11 +119,11 @@ describe("request heads a visitor sends (issue 8, points 1, 2 and 9)", () => {
     socket.close();
   });
 
-  it("never forwards a Host or target that workerd and Miniflare refuse before any Worker runs", async () => {
-    // workerd's HTTP server (absolute-form targets, a space or brace in Host, two Host headers)
-    // and Miniflare's entry Worker (`new URL` of an unclosed IPv6 literal, two colons, a port that
-    // is not a number) answer 500 themselves; no Burrow code can change that locally, and on
-    // Cloudflare such requests never reach a Worker. What matters: nothing reaches the tunnel.
+  it("never forwards a Host or target that workerd or the edge refuses", async () => {
+    // workerd's HTTP server answers 500 itself to absolute-form targets, a space or brace in Host
+    // and two Host headers (no Worker runs; on Cloudflare such requests never reach one). An
+    // unclosed IPv6 literal, two colons or a port that is not a number reach the edge, which
+    // answers 400. What matters: nothing reaches the tunnel.
     const before = stack.origin.seen.length;
     const host = `${stack.connector.hostname}:${stack.edge.port}`;
     const requests = [

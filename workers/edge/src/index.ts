@@ -143,7 +143,12 @@ async function forwardToTunnel(request: Request, env: Env, hostname: string): Pr
   headers.set(TUNNEL_FETCH_HEADERS.operation, "forward" satisfies TunnelOperation);
   headers.set(HANDSHAKE_HEADERS.tunnelId, route.tunnelId);
   headers.set(TUNNEL_FETCH_HEADERS.tunnelKind, route.kind);
-  headers.set(TUNNEL_FETCH_HEADERS.clientIp, request.headers.get("cf-connecting-ip") ?? "");
+  const clientIp = visitorIp(request, env);
+  headers.set(TUNNEL_FETCH_HEADERS.clientIp, clientIp);
+  // Origins behind cloudflared read the visitor from CF-Connecting-IP, which Cloudflare's front
+  // line sets on every request; only the local edge has to add it.
+  if (clientIp && !request.headers.has("cf-connecting-ip"))
+    headers.set("cf-connecting-ip", clientIp);
   // Straight to one of the tunnel's connection objects; the Tunnel DO only when none is listed.
   const connection = await connectionPicker(env).pick(route.tunnelId);
   if (connection) headers.set(TUNNEL_FETCH_HEADERS.triedConnections, connectionIdOf(connection));
@@ -173,6 +178,23 @@ async function forwardToTunnel(request: Request, env: Env, hostname: string): Pr
   return response;
 }
 
+/** The visitor's address: Cloudflare's `CF-Connecting-IP`, or the local edge's one peer. */
+function visitorIp(request: Request, env: Env): string {
+  return request.headers.get("cf-connecting-ip") ?? env.LOCAL_PEER_IP ?? "";
+}
+
+/**
+ * The apex request as the edge's own endpoints and the Workers behind them read it: with the
+ * visitor's address in `CF-Connecting-IP` (the quick-tunnel Worker rate-limits mints by it, the
+ * connection directory records a connector's). Deployed, Cloudflare has set it already.
+ */
+function withVisitorIp(request: Request, env: Env): Request {
+  if (request.headers.has("cf-connecting-ip") || !env.LOCAL_PEER_IP) return request;
+  const headers = new Headers(request.headers);
+  headers.set("cf-connecting-ip", env.LOCAL_PEER_IP);
+  return new Request(request, { headers });
+}
+
 /**
  * Splits the Host header into a lowercase hostname without the port; null when Host is not a
  * host (RFC 9110 §7.2), which the visitor learns as a 400 rather than a bare 500.
@@ -193,7 +215,7 @@ export default {
   async fetch(request, env, ctx) {
     const hostname = hostnameOf(request);
     if (hostname === null) return publicError("bad_request", request);
-    if (isApex(hostname, env.ZONE)) return apex.fetch(request, env, ctx);
+    if (isApex(hostname, env.ZONE)) return apex.fetch(withVisitorIp(request, env), env, ctx);
     return forwardToTunnel(request, env, hostname);
   },
 } satisfies ExportedHandler<Env>;
