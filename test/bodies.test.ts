@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import http from "node:http";
 import { Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { deterministicChunks, deterministicSha256 } from "./harness/origin";
@@ -60,6 +61,36 @@ describe("large bodies through a quick tunnel", () => {
       sha256: deterministicSha256(FIFTY_MIB, 13),
       length: FIFTY_MIB,
     });
+  });
+});
+
+describe("a request body sent slowly", () => {
+  const stack = useTunnelStack({ connector: true });
+
+  it("reaches the origin piece by piece as it is sent, not once it is complete", async () => {
+    const request = http.request({
+      host: "127.0.0.1",
+      port: stack.edge.port,
+      method: "POST",
+      path: "/trickle",
+      headers: { host: `${stack.connector.hostname}:${stack.edge.port}` },
+    });
+    const answered = new Promise<http.IncomingMessage>((resolve, reject) => {
+      request.on("response", resolve);
+      request.on("error", reject);
+    });
+    // Each piece must reach the origin while the visitor still holds the body open; an edge that
+    // waited for a full frame or for the end would leave these waits hanging (test timeout).
+    request.write("first piece;");
+    await stack.origin.waitForBodyText("first piece;");
+    request.write("second piece;");
+    await stack.origin.waitForBodyText("second piece;");
+    request.end("last");
+    const response = await answered;
+    let body = "";
+    for await (const chunk of response as AsyncIterable<Buffer>) body += chunk.toString("utf8");
+    expect(response.statusCode).toBe(200);
+    expect(body).toBe("first piece;second piece;last");
   });
 });
 

@@ -30,6 +30,8 @@ export interface Origin {
   hold(): void;
   /** Resolves when the origin has seen a request whose path starts with `prefix`. */
   waitForRequest(prefix: string): Promise<SeenRequest>;
+  /** Resolves once the body of a `/trickle` request, still arriving or not, contains `text`. */
+  waitForBodyText(text: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -71,6 +73,7 @@ export function deterministicSha256(totalBytes: number, seed: number): string {
  * - `GET /slow` answers "done" once released
  * - `GET /stall?length=` sends a head (declaring `length` if given) and 64 KiB, then waits
  * - `GET /echo-headers` answers the request's method, url and headers as JSON
+ * - `POST /trickle` reads the body as it comes ({@link Origin.waitForBodyText}), then answers it
  * - WebSocket upgrades on any path: an echo server (text stays text, binary stays binary)
  */
 export async function startOrigin(): Promise<Origin> {
@@ -80,6 +83,16 @@ export async function startOrigin(): Promise<Origin> {
   const heldWaiters: Array<{ count: number; resolve: () => void }> = [];
   let slowHeld = 0;
   let gate = newGate();
+  let trickled = "";
+  const bodyTextWaiters: Array<{ text: string; resolve: () => void }> = [];
+  const notifyBodyText = () => {
+    for (const waiter of [...bodyTextWaiters]) {
+      if (trickled.includes(waiter.text)) {
+        bodyTextWaiters.splice(bodyTextWaiters.indexOf(waiter), 1);
+        waiter.resolve();
+      }
+    }
+  };
 
   const notifyHeld = () => {
     for (const waiter of [...heldWaiters]) {
@@ -177,6 +190,15 @@ export async function startOrigin(): Promise<Origin> {
         case "/echo-headers":
           sendJson(response, record);
           return;
+        case "/trickle": {
+          trickled = "";
+          for await (const chunk of request as AsyncIterable<Buffer>) {
+            trickled += chunk.toString("utf8");
+            notifyBodyText();
+          }
+          sendText(response, trickled);
+          return;
+        }
         default:
           response.writeHead(404, { "content-type": "text/plain" });
           response.end("no such route\n");
@@ -226,6 +248,10 @@ export async function startOrigin(): Promise<Origin> {
     },
     hold() {
       gate = newGate();
+    },
+    waitForBodyText(text) {
+      if (trickled.includes(text)) return Promise.resolve();
+      return new Promise((resolve) => bodyTextWaiters.push({ text, resolve }));
     },
     waitForRequest(prefix) {
       const already = seen.find((request) => request.url.startsWith(prefix));

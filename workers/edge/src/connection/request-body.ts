@@ -1,7 +1,5 @@
 import { MAX_DATA_CHUNK_BYTES, ResetCode } from "@burrow/wire";
 
-/** How long an upload may sit idle with coalesced bytes pending before they are sent anyway. */
-const UPLOAD_FLUSH_IDLE_MS = 2;
 /**
  * A VPC request body up to this size is held so the request can be replayed on the next address
  * when the first one refuses the connection; a larger body streams to the first address only.
@@ -32,12 +30,12 @@ export function streamedBody(body: ReadableStream<Uint8Array>): RequestBody {
 /** Holds a small body in memory so a refused connection can be retried on the next address. */
 export async function heldBody(body: ReadableStream<Uint8Array> | null): Promise<RequestBody> {
   if (!body) return NO_BODY;
-  const reader = body.getReader();
+  const reader = new ChunkReader(body);
   const chunks: Uint8Array[] = [];
   let size = 0;
   for (;;) {
-    const { done, value } = await reader.read();
-    if (done) {
+    const value = await reader.read();
+    if (value === null) {
       return {
         present: true,
         replayable: true,
@@ -60,8 +58,8 @@ export async function heldBody(body: ReadableStream<Uint8Array> | null): Promise
       for (const chunk of chunks) controller.enqueue(chunk);
     },
     async pull(controller) {
-      const { done, value } = await reader.read();
-      if (done) controller.close();
+      const value = await reader.read();
+      if (value === null) controller.close();
       else controller.enqueue(value);
     },
     cancel: (reason) => reader.cancel(reason),
@@ -79,82 +77,77 @@ export interface BodySink {
 }
 
 /**
- * Streams `body` into `sink`, then ends it. workerd hands request bodies over in ~4 KiB reads and
- * every frame has a fixed cost, so reads are coalesced up to MAX_DATA_CHUNK_BYTES; whatever is
- * pending goes out as soon as the sender pauses for a moment, so a slow upload is not held back.
+ * Streams `body` into `sink`, then ends it: each read is what has arrived, up to one data frame,
+ * so a fast upload goes out in full frames and a slow one is never held back.
  */
 export async function pumpRequestBody(
   sink: BodySink,
   body: ReadableStream<Uint8Array>,
   maxBytes: number,
 ): Promise<void> {
-  const reader = body.getReader();
-  const pending = new ChunkBuffer();
+  const reader = new ChunkReader(body);
   let total = 0;
   try {
+    // One read ahead, so the next piece arrives while this one waits for window.
     let next = reader.read();
     for (;;) {
-      let result = pending.bytes > 0 ? await settledWithin(next, UPLOAD_FLUSH_IDLE_MS) : await next;
-      if (result === null) {
-        if (!(await sink.sendData(pending.take()))) return;
-        result = await next;
-      }
-      if (result.done) break;
-      next = reader.read();
-      total += result.value.byteLength;
+      const chunk = await next;
+      if (chunk === null) break;
+      total += chunk.byteLength;
       if (total > maxBytes) {
         sink.reset(ResetCode.tooLarge, "request body too large");
         return;
       }
-      pending.push(result.value);
-      if (pending.bytes >= MAX_DATA_CHUNK_BYTES && !(await sink.sendData(pending.take()))) return;
+      next = reader.read();
+      if (!(await sink.sendData(chunk))) return;
     }
-    if (pending.bytes > 0 && !(await sink.sendData(pending.take()))) return;
     sink.endData();
   } catch {
     // The visitor went away mid-upload: tell the connector so the origin sees an aborted body.
     sink.reset(ResetCode.cancelled, "visitor aborted the request body");
   } finally {
-    reader.releaseLock();
+    reader.release();
   }
 }
 
-/** Small reads gathered into one frame-sized piece. */
-class ChunkBuffer {
-  #chunks: Uint8Array[] = [];
-  bytes = 0;
+/**
+ * Reads a body in pieces of up to one data frame. workerd's default reader hands a request body
+ * over in 4 KiB reads (2,049 reads for 8 MiB, where a BYOB reader into a 64 KiB view needs 129,
+ * five times faster); every read and every frame has a fixed cost. A stream that is not a byte
+ * stream (a held body replayed from memory) is read as it is: its chunks are already large.
+ */
+class ChunkReader {
+  readonly #byob: ReadableStreamBYOBReader | null;
+  readonly #plain: ReadableStreamDefaultReader<Uint8Array> | null;
 
-  push(chunk: Uint8Array): void {
-    this.#chunks.push(chunk);
-    this.bytes += chunk.byteLength;
-  }
-
-  /** Everything gathered, as one array (no copy when there is a single chunk). */
-  take(): Uint8Array {
-    const chunks = this.#chunks;
-    const joined = chunks.length === 1 ? chunks[0]! : new Uint8Array(this.bytes);
-    if (chunks.length > 1) {
-      let offset = 0;
-      for (const chunk of chunks) {
-        joined.set(chunk, offset);
-        offset += chunk.byteLength;
-      }
+  constructor(body: ReadableStream<Uint8Array>) {
+    let byob: ReadableStreamBYOBReader | null = null;
+    try {
+      byob = body.getReader({ mode: "byob" });
+    } catch {
+      // Not a byte stream: read it chunk by chunk.
     }
-    this.#chunks = [];
-    this.bytes = 0;
-    return joined;
+    this.#byob = byob;
+    this.#plain = byob ? null : body.getReader();
   }
-}
 
-/** `promise`'s value if it settles within `ms`, else null (the promise keeps running). */
-async function settledWithin<T>(promise: Promise<T>, ms: number): Promise<T | null> {
-  let timer: ReturnType<typeof setTimeout> | null = null;
-  const idle = new Promise<null>((resolve) => {
-    timer = setTimeout(() => resolve(null), ms);
-  });
-  try {
-    return await Promise.race([promise, idle]);
-  } finally {
-    clearTimeout(timer);
+  /** The next piece, or null at the end. */
+  async read(): Promise<Uint8Array | null> {
+    if (this.#byob) {
+      // A fresh buffer each time: the piece read may still be on its way when the next read
+      // starts, and BYOB reads take their buffer away.
+      const { done, value } = await this.#byob.read(new Uint8Array(MAX_DATA_CHUNK_BYTES));
+      return done || !value ? null : value;
+    }
+    const { done, value } = await this.#plain!.read();
+    return done ? null : value;
+  }
+
+  cancel(reason: unknown): Promise<void> {
+    return (this.#byob ?? this.#plain)!.cancel(reason);
+  }
+
+  release(): void {
+    (this.#byob ?? this.#plain)!.releaseLock();
   }
 }
