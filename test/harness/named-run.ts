@@ -79,8 +79,14 @@ export interface RunningConnector {
 export const running = new Set<RunningConnector>();
 
 /** Spawns the real CLI with a fresh HOME (so no ~/.cloudflared of the machine is read). */
-export async function spawnBurrow(args: string[], home: string): Promise<RunningConnector> {
-  const child = spawn(process.execPath, [BURROW, ...args], {
+export async function spawnBurrow(
+  args: string[],
+  home: string,
+  /** The connector to run, e.g. `[node, dist/burrow.mjs]` (the bench); the source CLI by default. */
+  command: string[] = [process.execPath, BURROW],
+): Promise<RunningConnector> {
+  const [executable, ...prefix] = command as [string, ...string[]];
+  const child = spawn(executable, [...prefix, ...args], {
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, HOME: home, BURROW_EDGE: "", TUNNEL_TOKEN: "" },
   });
