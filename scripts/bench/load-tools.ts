@@ -70,6 +70,13 @@ export async function wrk(options: {
   );
   const errors =
     non2xx + (socketErrors ? socketErrors.slice(1).reduce((sum, n) => sum + Number(n), 0) : 0);
+  if (errors > 0) {
+    // Which kind tells a server error from a client giving up (wrk's timeout is 2 s) on a box
+    // too loaded to answer in time; the table only counts them.
+    console.error(
+      `bench: wrk ${options.host} c=${options.connections}: ${non2xx} non-2xx, socket errors ${socketErrors?.[0] ?? "none"}`,
+    );
+  }
   return { requests, rps, p50Ms: latency(50), p99Ms: latency(99), errors };
 }
 
