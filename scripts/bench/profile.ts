@@ -3,7 +3,7 @@
  * scripts/bench/README.md. For each workload (small GET, download, upload, echo) it starts a fresh
  * connector under `node --cpu-prof`, counts every process's CPU from /proc while the workload runs,
  * and splits the connector's CPU by the profile's stacks. workerd is split with baselines run
- * through the same stack: an unknown-hostname 404 (Miniflare entry + edge Worker) and, once the
+ * through the same stack: an unknown-hostname 404 (workerd's HTTP server + edge Worker) and, once the
  * connector is gone, a 530 "no connector" (edge Worker + route lookup + Durable Object hop). The
  * edge isolate (edge Worker and both Durable Object classes) gets a V8 profile of its own through
  * workerd's inspector (isolate-profile.ts), split by function.
@@ -17,6 +17,7 @@ import { startBenchOrigin } from "./bench-origin";
 import { freePort, isolateRows, profileIsolate } from "./isolate-profile";
 import { curlDownload, curlPost, ensureTool, wrk } from "./load-tools";
 import { cpuSeconds, workerdPids } from "./measure";
+import { runtimeCostRows } from "./runtime-costs";
 
 const MiB = 1024 * 1024;
 const quick = process.argv.includes("--quick");
@@ -176,7 +177,7 @@ async function main(): Promise<void> {
   const rows: string[] = [];
   let lastTunnel: { port: number; host: string } | undefined;
   try {
-    // Baseline 1: Miniflare's entry Worker and the edge Worker answer an unknown hostname (the
+    // Baseline 1: workerd's HTTP server and the edge Worker answer an unknown hostname (the
     // hostname cache keeps negative entries, so after warm-up no D1 query is made).
     const edgeOnlyHost = { port: edgePort, host: `no-such-tunnel.localhost:${edgePort}` };
     await wrk({ ...edgeOnlyHost, path: "/", connections: 10, seconds: 1 });
@@ -251,7 +252,7 @@ async function main(): Promise<void> {
         `| workerd total (/proc) | ${Math.round(workerdUs)} |`,
         ...(workload.unit === "request"
           ? [
-              `| · of which Miniflare entry + edge Worker (edge-only 404 baseline) | ${Math.round(edgeOnlyUs)} |`,
+              `| · of which workerd HTTP server + edge Worker (edge-only 404 baseline) | ${Math.round(edgeOnlyUs)} |`,
             ]
           : []),
         ...isolateRows(isolate.profile, isolate.result),
@@ -284,10 +285,11 @@ async function main(): Promise<void> {
         "",
         "| path | µs | req/s |",
         "|---|---:|---:|",
-        `| unknown hostname → 404 (Miniflare entry + edge Worker) | ${Math.round(edgeOnlyUs)} | ${Math.round(edgeOnly.rps)} |`,
+        `| unknown hostname → 404 (workerd's HTTP server + edge Worker) | ${Math.round(edgeOnlyUs)} | ${Math.round(edgeOnly.rps)} |`,
         `| tunnel without connector → 530 (+ D1 route lookup + DO hop) | ${Math.round(hopUs)} | ${Math.round(hop.rps)} |`,
       );
     }
+    rows.push(...(await runtimeCostRows(quick)));
     console.log(rows.join("\n"));
     console.log(
       `\nload average ${os
