@@ -20,8 +20,11 @@ const POOLED_BUFFER_BYTES = dataFrameBytes(MAX_DATA_CHUNK_BYTES);
  * own size, so a queue of small frames never holds a full-size buffer each (at most 2× here).
  */
 const POOLED_FROM_BYTES = POOLED_BUFFER_BYTES / 2;
-/** Buffers kept for reuse per connection: one turn's worth of full frames at full speed. */
-const POOL_SIZE = 8;
+/**
+ * Buffers kept for reuse per connection (1 MiB): a stream's whole window in full frames, what a
+ * download at full speed has in the socket at once. More streams at once allocate the rest.
+ */
+const POOL_SIZE = 4;
 
 /**
  * Sends `data` frames as masked WebSocket messages with one buffer allocation and one copy fewer
