@@ -19,6 +19,7 @@ import {
   ResetCode,
 } from "@burrow/wire";
 import WebSocket from "ws";
+import { DataFrameSender } from "./data-frame-sender";
 import { refusal, retryable, type TunnelKind } from "./edge-refusal";
 import type { ConnectorMetrics } from "./metrics";
 import type { OriginRouter } from "./origin-router";
@@ -90,6 +91,7 @@ export class EdgeConnection {
   #lastPongAt = 0;
   #edgeFeatures = new Set<string>();
   #draining = false;
+  readonly #dataFrames = new DataFrameSender();
   /** The TCP socket is corked until the end of this turn (see #sendMessage). */
   #corked = false;
   #ended: Promise<ConnectionEnd> | null = null;
@@ -305,7 +307,7 @@ export class EdgeConnection {
       webSocketWindow: this.#edgeFeatures.has(FEATURES.webSocketWindow),
       observer: this.#options.observe?.(head, this.#options.connIndex) ?? null,
       send: (frame) => this.#send(frame),
-      sendData: (streamId, chunks) => this.#sendMessage(encodeDataFrame(streamId, chunks)),
+      sendData: (streamId, chunks, byteLength) => this.#sendData(streamId, chunks, byteLength),
       onDone: (streamId, failed) => {
         this.#streams.delete(streamId);
         metrics.requestFinished(failed);
@@ -339,19 +341,31 @@ export class EdgeConnection {
   #sendMessage(message: Uint8Array): void {
     const socket = this.#socket;
     if (socket?.readyState !== WebSocket.OPEN) return;
-    if (!this.#corked) {
-      // ws keeps its TCP socket in `_socket` (not part of its typed API); without it, no batching.
-      const tcp = (socket as unknown as { _socket?: Duplex })._socket;
-      if (tcp) {
-        this.#corked = true;
-        tcp.cork();
-        setImmediate(() => {
-          this.#corked = false;
-          tcp.uncork();
-        });
-      }
-    }
+    this.#cork();
     socket.send(message);
+  }
+
+  /** A data frame, through {@link DataFrameSender} (see there why not `ws.send`). */
+  #sendData(streamId: number, chunks: Uint8Array[], byteLength: number): void {
+    if (this.#socket?.readyState !== WebSocket.OPEN) return;
+    const tcp = this.#cork();
+    if (tcp) this.#dataFrames.send(tcp, streamId, chunks, byteLength);
+    else this.#socket.send(encodeDataFrame(streamId, chunks));
+  }
+
+  /** Corks the TCP socket until the end of this turn (see #sendMessage); null without one. */
+  #cork(): Duplex | null {
+    // ws keeps its TCP socket in `_socket` (not part of its typed API); without it, no batching.
+    const tcp = (this.#socket as unknown as { _socket?: Duplex } | null)?._socket ?? null;
+    if (tcp && !this.#corked) {
+      this.#corked = true;
+      tcp.cork();
+      setImmediate(() => {
+        this.#corked = false;
+        tcp.uncork();
+      });
+    }
+    return tcp;
   }
 
   #startPings(): void {

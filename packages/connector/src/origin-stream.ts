@@ -213,6 +213,7 @@ export class OriginStream {
       case "windowUpdate":
         if (this.#webSocket) return this.#webSocket.receive(frame);
         this.#sendWindow.grant(frame.bytes);
+        this.#relay?.credited();
         return true;
       case "reset":
         this.abort();

@@ -21,8 +21,15 @@ export interface ResponseSink {
  * - otherwise the head waits for the end of the event-loop turn in which it arrived and takes the
  *   body bytes read in that turn along; after it, the chunks read in one turn (libuv reads a ready
  *   socket up to 32 times per turn) leave as one `data` frame of up to MAX_DATA_CHUNK_BYTES. A
- *   turn's bytes always leave at the end of that turn (setImmediate), so an event stream's event
- *   is never held back waiting for more.
+ *   turn's bytes leave at the end of that turn (setImmediate), so an event stream's event is not
+ *   held back waiting for more;
+ * - except while the edge's window has less credit than one full frame: then the edge still holds
+ *   at least the rest of the window (¾ of it) unacknowledged, queued for or draining to the
+ *   visitor, so a partial frame gains nothing by leaving now. It waits to be filled by the next
+ *   reads, and leaves as soon as the edge's credit reaches a full frame (or the body ends). A
+ *   download the edge drains slower than the origin sends, where reads arrive a few per turn,
+ *   then goes out in full frames instead of one frame per turn (a quarter to half of them
+ *   smaller). Nothing is held by a timer: what waits, waits for the edge.
  *
  * Listeners replace `for await`: the async iterator costs promises and ticks per chunk. Flow
  * control is unchanged: a frame leaves only with the edge's credit, and while it waits for credit
@@ -42,6 +49,8 @@ export class ResponseRelay {
   #turnScheduled = false;
   /** Waiting for the edge's credit; the response is paused meanwhile. */
   #waiting = false;
+  /** A partial frame waits for more bytes or for credit (see the class comment); not paused. */
+  #holding = false;
   #ended = false;
   #done = false;
 
@@ -73,6 +82,13 @@ export class ResponseRelay {
     if (!this.#whole) this.#scheduleTurnEnd();
   }
 
+  /** The edge granted credit: a frame held for it leaves once a full one would fit. */
+  credited(): void {
+    if (this.#holding && !this.#waiting && !this.#done) {
+      if (this.#window.credit >= MAX_DATA_CHUNK_BYTES) this.#flush();
+    }
+  }
+
   /** Stops relaying (the stream is over); a pending credit wait resolves false on its own. */
   stop(): void {
     this.#done = true;
@@ -83,8 +99,9 @@ export class ResponseRelay {
   #onData = (chunk: Uint8Array): void => {
     if (this.#done) return;
     const relaying = !this.#whole && !this.#waiting;
-    // Chunks are joined, never cut, to fill a frame: what is held leaves before a chunk that
-    // would not fit with it, so no frame ends up smaller than the reads it carries.
+    // Chunks are joined, not cut, to fill a frame: what is held leaves before a chunk that would
+    // not fit with it, so no frame ends up smaller than the reads it carries. (A partial frame
+    // held for credit stays, and the frame it fills is cut from the chunk: a view, not a copy.)
     const over =
       this.#pendingBytes > 0 && this.#pendingBytes + chunk.byteLength > MAX_DATA_CHUNK_BYTES;
     if (relaying && over) this.#flush();
@@ -160,8 +177,16 @@ export class ResponseRelay {
       }
     }
     const least = fullFramesOnly ? MAX_DATA_CHUNK_BYTES : 1;
+    // Mid-turn, a held partial frame stays held (and is looked at again at the turn's end).
+    if (!fullFramesOnly) this.#holding = false;
     while (this.#pendingBytes >= least && !this.#done) {
       const bytes = Math.min(this.#pendingBytes, MAX_DATA_CHUNK_BYTES);
+      if (bytes < MAX_DATA_CHUNK_BYTES && !this.#ended) {
+        if (this.#window.credit < MAX_DATA_CHUNK_BYTES) {
+          this.#holding = true;
+          return;
+        }
+      }
       const granted = this.#window.take(bytes);
       if (granted === false) return; // the stream is gone
       if (granted !== true) {

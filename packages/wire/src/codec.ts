@@ -16,7 +16,13 @@ import type {
 } from "./frame";
 import { MAX_FRAME_BYTES } from "./frame";
 import * as gen from "./gen/frame";
-import { decodeHotFrame, encodeHotDataFrame, encodeHotFrame, isHotKind } from "./hot-frames";
+import {
+  decodeHotFrame,
+  encodeHotDataFrame,
+  encodeHotFrame,
+  isHotKind,
+  writeHotDataFrame,
+} from "./hot-frames";
 import { checkMessage } from "./message-bounds";
 
 const WORD_BYTES = 8;
@@ -42,19 +48,54 @@ export function encodeFrame(frame: Frame): Uint8Array {
  * once, straight into the frame, instead of being joined first. For senders that coalesce reads.
  */
 export function encodeDataFrame(streamId: number, chunks: readonly Uint8Array[]): Uint8Array {
+  const payloadBytes = checkDataFrame(streamId, chunks);
+  return encodeHotDataFrame(streamId, chunks, payloadBytes, dataSegmentBytes(payloadBytes));
+}
+
+/** The encoded size of a `data` frame carrying `payloadBytes`, for {@link encodeDataFrameInto}. */
+export function dataFrameBytes(payloadBytes: number): number {
+  return STREAM_HEADER_BYTES + WORD_BYTES + dataSegmentBytes(payloadBytes);
+}
+
+/**
+ * {@link encodeDataFrame} into the start of `target` (at least {@link dataFrameBytes} long, and
+ * free to hold old bytes: the frame's bytes are the same as in a fresh buffer); returns the
+ * frame's length. For senders that reuse their buffers, or want room around the frame.
+ */
+export function encodeDataFrameInto(
+  target: Uint8Array,
+  streamId: number,
+  chunks: readonly Uint8Array[],
+): number {
+  const payloadBytes = checkDataFrame(streamId, chunks);
+  const totalBytes = dataFrameBytes(payloadBytes);
+  if (target.byteLength < totalBytes) {
+    throw new RangeError(
+      `data frame needs ${totalBytes} bytes; the buffer has ${target.byteLength}`,
+    );
+  }
+  writeHotDataFrame(target.subarray(0, totalBytes), streamId, chunks, payloadBytes);
+  return totalBytes;
+}
+
+function dataSegmentBytes(payloadBytes: number): number {
+  return FRAME_WORDS * WORD_BYTES + padToWord(payloadBytes);
+}
+
+/** The payload's length, once the stream id and the frame's size are known to be sendable. */
+function checkDataFrame(streamId: number, chunks: readonly Uint8Array[]): number {
   if (!isUint(streamId, MAX_UINT32)) {
     throw new RangeError(`cannot encode data frame: stream id ${streamId} is not a uint32`);
   }
   let payloadBytes = 0;
   for (const chunk of chunks) payloadBytes += chunk.byteLength;
-  const segment = FRAME_WORDS * WORD_BYTES + padToWord(payloadBytes);
-  const totalBytes = STREAM_HEADER_BYTES + WORD_BYTES + segment;
+  const totalBytes = dataFrameBytes(payloadBytes);
   if (totalBytes > MAX_FRAME_BYTES) {
     throw new RangeError(
       `data frame would be ${totalBytes} bytes; the limit is ${MAX_FRAME_BYTES}`,
     );
   }
-  return encodeHotDataFrame(streamId, chunks, payloadBytes, segment);
+  return payloadBytes;
 }
 
 /**

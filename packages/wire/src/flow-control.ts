@@ -32,6 +32,11 @@ export class SendWindow {
     this.#credit = initialBytes;
   }
 
+  /** Bytes that may be sent now without waiting. */
+  get credit(): number {
+    return this.#credit;
+  }
+
   /** Waits for room for `bytes`; resolves false if the window was closed (stream gone). */
   take(bytes: number): Promise<boolean> | boolean {
     if (this.#closed) return false;

@@ -1,8 +1,10 @@
 import { describe, expect, it } from "vitest";
 import {
+  dataFrameBytes,
   decodeFrame,
   decodeFrameWithCapnp,
   encodeDataFrame,
+  encodeDataFrameInto,
   encodeFrame,
   encodeFrameWithCapnp,
 } from "./codec";
@@ -184,6 +186,32 @@ describe("hot-frame codec against the generated capnp-es codec", () => {
       );
     }
     expect(() => encodeDataFrame(-1, [])).toThrow(RangeError);
+  });
+
+  it("writes a data frame into a reused buffer as the same bytes as into a fresh one", () => {
+    const random = prng(SEED + 3);
+    // One buffer for every frame, left full of old bytes (0xff: every bit a fresh buffer lacks),
+    // and a view into the middle of it, as a sender leaving room for a header would use.
+    const backing = new Uint8Array(4096).fill(0xff);
+    for (let n = 0; n < 200; n++) {
+      const chunks = Array.from({ length: Math.floor(random() * 4) }, () => {
+        const chunk = new Uint8Array(Math.floor(random() * 300));
+        for (let i = 0; i < chunk.length; i++) chunk[i] = Math.floor(random() * 256);
+        return chunk;
+      });
+      const payloadBytes = chunks.reduce((total, chunk) => total + chunk.length, 0);
+      const target = backing.subarray(14);
+      const written = encodeDataFrameInto(target, n * 31, chunks);
+      expect(written).toBe(dataFrameBytes(payloadBytes));
+      const where = `seed ${SEED + 3}, frame ${n}`;
+      expect(hex(target.subarray(0, written)), where).toBe(hex(encodeDataFrame(n * 31, chunks)));
+      const decoded = decodeFrameWithCapnp(target.subarray(0, written));
+      if (!decoded.ok || decoded.frame.kind !== "data") throw new Error(where);
+      expect(decoded.frame.bytes.byteLength, where).toBe(payloadBytes);
+    }
+    expect(() => encodeDataFrameInto(new Uint8Array(16), 1, [new Uint8Array(1)])).toThrow(
+      RangeError,
+    );
   });
 
   it("hands out payload views into the input only when asked to", () => {

@@ -132,9 +132,27 @@ export function encodeHotDataFrame(
   segmentBytes: number,
 ): Uint8Array {
   const out = new Uint8Array(STREAM_HEADER_BYTES + WORD + segmentBytes);
-  const view = new DataView(out.buffer);
+  writeHotDataFrame(out, streamId, chunks, payloadBytes);
+  return out;
+}
+
+/**
+ * Writes the data frame into `out` (exactly its size, possibly holding old bytes): every byte the
+ * frame does not set (reserved header bits, padding) is zeroed, so a reused buffer encodes the
+ * same bytes as a fresh one.
+ */
+export function writeHotDataFrame(
+  out: Uint8Array,
+  streamId: number,
+  chunks: readonly Uint8Array[],
+  payloadBytes: number,
+): void {
+  const headerBytes = STREAM_HEADER_BYTES + WORD + (FRAME_DATA_WORDS + FRAME_POINTERS) * WORD;
+  out.fill(0, 0, headerBytes);
+  out.fill(0, headerBytes + payloadBytes);
+  const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
   const writer = new Writer(out, view);
-  view.setUint32(4, (WORD + segmentBytes) / WORD, true);
+  view.setUint32(4, (out.byteLength - STREAM_HEADER_BYTES) / WORD, true);
   writer.structPointer(8, 16, FRAME_DATA_WORDS, FRAME_POINTERS);
   const root = writer.allocate((FRAME_DATA_WORDS + FRAME_POINTERS) * WORD);
   view.setUint32(root, streamId, true);
@@ -148,7 +166,6 @@ export function encodeHotDataFrame(
   if (writer.end !== out.byteLength) {
     throw new Error(`hot data frame used ${writer.end} of ${out.byteLength} bytes`);
   }
-  return out;
 }
 
 class Writer {

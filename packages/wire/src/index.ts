@@ -3,7 +3,13 @@
  * encoding, and the connector handshake around them. Runs unchanged in workerd and Node.
  */
 export type { DecodeOptions } from "./codec";
-export { decodeFrame, encodeDataFrame, encodeFrame } from "./codec";
+export {
+  dataFrameBytes,
+  decodeFrame,
+  encodeDataFrame,
+  encodeDataFrameInto,
+  encodeFrame,
+} from "./codec";
 export {
   INITIAL_WINDOW_BYTES,
   MAX_DATA_CHUNK_BYTES,
