@@ -228,11 +228,17 @@ export class EdgeConnection {
     this.#send({ kind: "goAway", streamId: 0, reason: "connector shutting down" });
   }
 
-  /** Closes the connection; running streams are aborted. */
-  close(code = 1000, reason = "connector closing"): void {
+  /**
+   * Closes the connection (running streams are aborted); resolves once it is closed. Frames sent
+   * just before, such as a drained stream's last data and `end`, may still sit in this process's
+   * socket buffer: the close frame goes after them, and a process that exits before the close
+   * completes would lose them (the edge then sees 1006 and cuts the visitor's body short).
+   */
+  close(code = 1000, reason = "connector closing"): Promise<void> {
     this.#socket?.close(code, reason);
     // A peer that never answers the close must not hold the process open.
     setTimeout(() => this.#socket?.terminate(), 2_000).unref();
+    return this.#ended ? this.#ended.then(() => {}) : Promise.resolve();
   }
 
   #onFrame(frame: Frame): void {

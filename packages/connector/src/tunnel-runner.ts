@@ -203,7 +203,10 @@ export class TunnelRunner implements MetricsSource {
     const deadline = Date.now() + this.#options.gracePeriodMs;
     while (inFlight() > 0 && Date.now() < deadline) await sleep(50);
     if (inFlight() > 0) this.#options.log(`grace period over; aborting ${inFlight()} request(s)`);
-    for (const slot of this.#slots) slot.connection?.close(1001, "connector shutting down");
+    // Waits for each close to complete, so what the drained streams sent last leaves the process.
+    await Promise.all(
+      this.#slots.map((slot) => slot.connection?.close(1001, "connector shutting down")),
+    );
     this.#agent.http.destroy();
     this.#agent.https.destroy();
     this.originAgents.destroy();
