@@ -1,8 +1,9 @@
 /**
  * `pnpm bench:profile`: where a tunnelled request's CPU goes, by stage, for the table in
  * scripts/bench/README.md. For each workload (small GET, download, upload, echo) it starts a fresh
- * connector under `node --cpu-prof`, counts every process's CPU from /proc while the workload runs,
- * and splits the connector's CPU by the profile's stacks. workerd is split with baselines run
+ * connector from source (the split needs its modules' paths), runs the workload once to warm up,
+ * counts every process's CPU from /proc over a second run, and splits the connector's CPU by the
+ * stacks of a V8 profile taken over a third. workerd is split with baselines run
  * through the same stack: an unknown-hostname 404 (workerd's HTTP server + edge Worker) and, once the
  * connector is gone, a 530 "no connector" (edge Worker + route lookup + Durable Object hop). The
  * edge isolate (edge Worker and both Durable Object classes) gets a V8 profile of its own through
@@ -203,19 +204,25 @@ async function main(): Promise<void> {
       const tunnel = { port: edgePort, host: `${connector.hostname}:${edgePort}` };
       lastTunnel = tunnel;
       const connectorPid = connector.process.pid!;
-      // Warm-up: JIT, the hostname cache, and the origin's keep-alive pool.
+      // Warm-up: JIT (the workload itself once), the hostname cache, the origin's keep-alive pool.
       await wrk({ ...tunnel, path: "/small", connections: 10, seconds: 1 });
       await curlDownload(tunnel.port, tunnel.host, 4 * MiB);
+      await workload.run(tunnel);
 
+      // /proc CPU over a run without the connector's profiler (its sampling costs ≈ 25 %).
       const cpu0 = {
         w: await workerdCpu(),
         c: await cpuSeconds(connectorPid),
         o: process.cpuUsage(),
       };
-      connector.process.kill("SIGUSR2"); // profiler on
       const units = await workload.run(tunnel);
-      connector.process.kill("SIGUSR2"); // profiler off, profile written
       const o = process.cpuUsage(cpu0.o);
+      const workerdUs = (((await workerdCpu()) - cpu0.w) * 1e6) / units;
+      const connectorUs = (((await cpuSeconds(connectorPid)) - cpu0.c) * 1e6) / units;
+      // The connector's split comes from another run, profiled; it gives shares only.
+      connector.process.kill("SIGUSR2"); // profiler on
+      await workload.run(tunnel);
+      connector.process.kill("SIGUSR2"); // profiler off, profile written
       // The origin alone: the same workload straight to it, this process's CPU per unit.
       const direct0 = process.cpuUsage();
       const directUnits = await workload.run({
@@ -224,8 +231,6 @@ async function main(): Promise<void> {
       });
       const d = process.cpuUsage(direct0);
       const originAloneUs = (d.user + d.system) / directUnits;
-      const workerdUs = (((await workerdCpu()) - cpu0.w) * 1e6) / units;
-      const connectorUs = (((await cpuSeconds(connectorPid)) - cpu0.c) * 1e6) / units;
       const originUs = ((o.user + o.system) * 1) / units; // this process: the origin (+ idle Miniflare host)
 
       // The edge isolate is profiled over a second run of the workload, because the profiler slows
