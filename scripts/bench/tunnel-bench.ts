@@ -87,7 +87,13 @@ export async function benchTunnel(options: { quick?: boolean } = {}): Promise<Fi
       const burst: Record<string, number> = {};
       for (const target of [directHttp, tunnelHttp]) {
         const t0 = performance.now();
-        await Promise.all(Array.from({ length: 1_000 }, () => target.get("/small")));
+        // From ten visitors, as the edge tells them apart (CF-Connecting-IP): one client alone
+        // gets 90 % of a quick tunnel's 1,000 in flight (fair share), and 429s past that.
+        await Promise.all(
+          Array.from({ length: 1_000 }, (_, i) =>
+            target.get("/small", { "cf-connecting-ip": `192.0.2.${(i % 10) + 1}` }),
+          ),
+        );
         burst[target.name] = performance.now() - t0;
       }
       figures.push({

@@ -47,18 +47,25 @@ interface CachedRoutes {
   all: string[];
   vpc: string[];
   next: number;
+  /** When a request of this isolate set out to refresh the list; 0 when none is refreshing. */
+  refreshStartedAt: number;
 }
 
 /**
  * An isolate's picker of connection objects, round robin over each tunnel's routable connections.
- * The list comes from the Tunnel DO at most once per {@link ROUTES_TTL_MS} per tunnel (concurrent
- * requests share one question), so the hot path is one call to one connection object, not a call
- * through the tunnel's shared object. Used by the edge (visitors) and the binding Worker (VPC).
+ * The list comes from the Tunnel DO at most once per {@link ROUTES_TTL_MS} per tunnel, so the hot
+ * path is one call to one connection object, not a call through the tunnel's shared object. Used
+ * by the edge (visitors) and the binding Worker (VPC).
+ *
+ * Only lists are shared between requests, never a promise: a request that awaits another
+ * request's call is cancelled by the runtime as hung when that request goes away first (its
+ * visitor disconnected), the failure Cloudflare documents for promises shared across requests.
+ * So an expired list is refreshed by the one request that finds it expired, with its own call,
+ * while the others go on with the list they have; the first requests for a tunnel each ask.
  */
 export class ConnectionPicker {
   readonly #routesOf: (tunnelId: string) => Promise<TunnelRoutes>;
   readonly #cache = new Map<string, CachedRoutes>();
-  readonly #refreshing = new Map<string, Promise<CachedRoutes>>();
 
   /** `routesOf` asks the tunnel's DO (`routes()`). */
   constructor(routesOf: (tunnelId: string) => Promise<TunnelRoutes>) {
@@ -70,37 +77,49 @@ export class ConnectionPicker {
    * when none is listed, and the Tunnel DO answers (the slow path).
    */
   async pick(tunnelId: string, vpc = false): Promise<string | null> {
+    const now = Date.now();
     let routes = this.#cache.get(tunnelId);
-    if (!routes || routes.expiresAt <= Date.now()) routes = await this.#refresh(tunnelId);
+    if (!routes) {
+      routes = await this.#load(tunnelId);
+    } else if (routes.expiresAt <= now && now - routes.refreshStartedAt >= ROUTES_TTL_MS) {
+      // A refresh that has not answered within the TTL (its request went away) is taken over.
+      const stale = routes;
+      stale.refreshStartedAt = now;
+      routes = await this.#load(tunnelId).catch((error: unknown) => {
+        stale.refreshStartedAt = 0;
+        throw error;
+      });
+    }
     const names = vpc ? routes.vpc : routes.all;
     if (names.length === 0) return null;
     return names[routes.next++ % names.length]!;
   }
 
-  /** Forgets a tunnel's list (its connections changed under a request): the next pick asks. */
+  /**
+   * Marks a tunnel's list out of date (its connections changed under a request): the next pick
+   * asks again, and requests meanwhile go on with this list, whose gone connections hand their
+   * requests back.
+   */
   forget(tunnelId: string): void {
-    this.#cache.delete(tunnelId);
+    const routes = this.#cache.get(tunnelId);
+    if (routes) {
+      routes.expiresAt = 0;
+      routes.refreshStartedAt = 0;
+    }
   }
 
-  #refresh(tunnelId: string): Promise<CachedRoutes> {
-    let pending = this.#refreshing.get(tunnelId);
-    if (!pending) {
-      pending = this.#routesOf(tunnelId)
-        .then(({ connectionIds, vpcConnectionIds }) => {
-          const routes: CachedRoutes = {
-            expiresAt: Date.now() + ROUTES_TTL_MS,
-            all: connectionIds.map((id) => connectionObjectName(tunnelId, id)),
-            vpc: vpcConnectionIds.map((id) => connectionObjectName(tunnelId, id)),
-            // Isolates start at different places, so they do not all load the first connection.
-            next: Math.floor(Math.random() * 1024),
-          };
-          if (this.#cache.size >= MAX_TUNNELS) this.#cache.clear();
-          this.#cache.set(tunnelId, routes);
-          return routes;
-        })
-        .finally(() => this.#refreshing.delete(tunnelId));
-      this.#refreshing.set(tunnelId, pending);
-    }
-    return pending;
+  async #load(tunnelId: string): Promise<CachedRoutes> {
+    const { connectionIds, vpcConnectionIds } = await this.#routesOf(tunnelId);
+    const routes: CachedRoutes = {
+      expiresAt: Date.now() + ROUTES_TTL_MS,
+      all: connectionIds.map((id) => connectionObjectName(tunnelId, id)),
+      vpc: vpcConnectionIds.map((id) => connectionObjectName(tunnelId, id)),
+      // Isolates start at different places, so they do not all load the first connection.
+      next: Math.floor(Math.random() * 1024),
+      refreshStartedAt: 0,
+    };
+    if (this.#cache.size >= MAX_TUNNELS) this.#cache.clear();
+    this.#cache.set(tunnelId, routes);
+    return routes;
   }
 }

@@ -29,20 +29,45 @@ describe("the connection picker", () => {
     expect(ids.slice(3)).toEqual(ids.slice(0, 3));
   });
 
-  it("asks the Tunnel DO once for concurrent picks and again only after two seconds", async () => {
+  it("asks the Tunnel DO again only after two seconds, and then once for concurrent picks", async () => {
     vi.useFakeTimers({ toFake: ["Date"] });
-    const { asked, routesOf } = tunnelAnswers({
-      t1: { connectionIds: ["a"], vpcConnectionIds: [] },
-    });
+    const routes = { t1: { connectionIds: ["a"], vpcConnectionIds: [] } };
+    const { asked, routesOf } = tunnelAnswers(routes);
     const picker = new ConnectionPicker(routesOf);
-    await Promise.all(Array.from({ length: 50 }, () => picker.pick("t1")));
-    expect(asked).toEqual(["t1"]);
-    vi.setSystemTime(Date.now() + 1_999);
     await picker.pick("t1");
+    vi.setSystemTime(Date.now() + 1_999);
+    await Promise.all(Array.from({ length: 50 }, () => picker.pick("t1")));
     expect(asked).toHaveLength(1);
     vi.setSystemTime(Date.now() + 2);
-    await picker.pick("t1");
+    // One pick refreshes with its own question; the others go on with the list they have, so no
+    // request waits on another request's call (the runtime cancels such a wait as hung when the
+    // asking request goes away first).
+    routes.t1 = { connectionIds: ["b"], vpcConnectionIds: [] };
+    const picks = await Promise.all(Array.from({ length: 50 }, () => picker.pick("t1")));
     expect(asked).toHaveLength(2);
+    expect(picks[0]).toBe("t1/b");
+    expect(picks.slice(1).every((name) => name === "t1/a")).toBe(true);
+    expect(await picker.pick("t1")).toBe("t1/b");
+  });
+
+  it("lets another pick refresh when a refresh has not answered within two seconds", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    let answer: (routes: TunnelRoutes) => void = () => {};
+    let questions = 0;
+    const picker = new ConnectionPicker(async () => {
+      questions++;
+      if (questions === 2) return new Promise<TunnelRoutes>((resolve) => (answer = resolve));
+      return { connectionIds: [`c${questions}`], vpcConnectionIds: [] };
+    });
+    expect(await picker.pick("t1")).toBe("t1/c1");
+    vi.setSystemTime(Date.now() + 2_000);
+    // This refresh never answers (its request went away); meanwhile picks use the old list.
+    void picker.pick("t1");
+    expect(await picker.pick("t1")).toBe("t1/c1");
+    vi.setSystemTime(Date.now() + 2_000);
+    expect(await picker.pick("t1")).toBe("t1/c3");
+    expect(questions).toBe(3);
+    answer({ connectionIds: [], vpcConnectionIds: [] });
   });
 
   it("picks only VPC connections for VPC calls, and null when a tunnel lists none", async () => {
@@ -64,5 +89,16 @@ describe("the connection picker", () => {
     picker.forget("t1");
     expect(await picker.pick("t1")).toBe("t1/b");
     expect(asked).toHaveLength(2);
+  });
+
+  it("asks once per first pick of a tunnel: no pick waits on another's question", async () => {
+    const { asked, routesOf } = tunnelAnswers({
+      t1: { connectionIds: ["a"], vpcConnectionIds: [] },
+    });
+    const picker = new ConnectionPicker(routesOf);
+    await Promise.all(Array.from({ length: 5 }, () => picker.pick("t1")));
+    expect(asked).toHaveLength(5);
+    await picker.pick("t1");
+    expect(asked).toHaveLength(5);
   });
 });

@@ -42,6 +42,8 @@ export function couldBeTunnelHostname(hostname: string, zone: string): boolean {
 interface Cached {
   route: TunnelRoute | null;
   expiresAtMs: number;
+  /** When a request set out to look the name up again; 0 when none is. */
+  refreshStartedAtMs: number;
 }
 
 /** Options for a HostnameRoutes cache; the defaults are the edge's. */
@@ -55,13 +57,15 @@ export interface HostnameRoutesOptions {
 
 /**
  * A per-isolate cache of hostname → tunnel lookups in D1: least-recently-used eviction (a Map
- * keeps insertion order, and a hit re-inserts), routes and misses in separate maps, and one
- * D1 query shared by concurrent lookups of the same name.
+ * keeps insertion order, and a hit re-inserts), routes and misses in separate maps. Only answers
+ * are shared between requests, never a pending query: a request awaiting another request's query
+ * is cancelled by the runtime as hung when that request goes away first (its visitor gave up). An
+ * expired answer is looked up again by the one request that finds it so, while the others go on
+ * with it for that long; a name not cached at all is looked up by each request that asks.
  */
 export class HostnameRoutes {
   readonly #routes = new Map<string, Cached>();
   readonly #misses = new Map<string, Cached>();
-  readonly #pending = new Map<string, Promise<TunnelRoute | null>>();
   readonly #maxEntries: number;
   readonly #routeTtlMs: number;
   readonly #missTtlMs: number;
@@ -82,15 +86,18 @@ export class HostnameRoutes {
       const cached = map.get(hostname);
       if (!cached) continue;
       map.delete(hostname);
-      if (cached.expiresAtMs <= now) continue;
       map.set(hostname, cached);
-      return cached.route;
+      if (cached.expiresAtMs > now) return cached.route;
+      const ttlMs = cached.route ? this.#routeTtlMs : this.#missTtlMs;
+      // Another request is looking it up (or went away doing so less than a TTL ago).
+      if (now - cached.refreshStartedAtMs < ttlMs) return cached.route;
+      cached.refreshStartedAtMs = now;
+      return this.#lookUp(db, hostname).catch((error: unknown) => {
+        cached.refreshStartedAtMs = 0;
+        throw error;
+      });
     }
-    const pending = this.#pending.get(hostname);
-    if (pending) return pending;
-    const lookup = this.#lookUp(db, hostname).finally(() => this.#pending.delete(hostname));
-    this.#pending.set(hostname, lookup);
-    return lookup;
+    return this.#lookUp(db, hostname);
   }
 
   /** Forgets a hostname at once, e.g. after this isolate learns its tunnel was deleted. */
@@ -109,8 +116,10 @@ export class HostnameRoutes {
     const route = found ? { tunnelId: found.tunnelId, kind: found.kind } : null;
     const map = route ? this.#routes : this.#misses;
     const ttlMs = route ? this.#routeTtlMs : this.#missTtlMs;
+    // A name that became a route (or stopped being one) leaves the other map.
+    (route ? this.#misses : this.#routes).delete(hostname);
     map.delete(hostname);
-    map.set(hostname, { route, expiresAtMs: this.#now() + ttlMs });
+    map.set(hostname, { route, expiresAtMs: this.#now() + ttlMs, refreshStartedAtMs: 0 });
     // The first key in insertion order is the least recently used one.
     while (map.size > this.#maxEntries) {
       const oldest = map.keys().next().value as string;
