@@ -91,6 +91,30 @@ describe("a request body sent slowly", () => {
     for await (const chunk of response as AsyncIterable<Buffer>) body += chunk.toString("utf8");
     expect(response.statusCode).toBe(200);
     expect(body).toBe("first piece;second piece;last");
+    expect(await stack.origin.trickleEnded()).toBe("complete");
+  });
+
+  it("aborts the origin's request body when the visitor goes away mid-upload, and keeps serving", async () => {
+    const request = http.request({
+      host: "127.0.0.1",
+      port: stack.edge.port,
+      method: "POST",
+      path: "/trickle",
+      headers: { host: `${stack.connector.hostname}:${stack.edge.port}` },
+    });
+    request.on("error", () => {});
+    request.write("half a body;");
+    await stack.origin.waitForBodyText("half a body;");
+    const ended = stack.origin.trickleEnded();
+    request.destroy();
+    // The origin must not take the half body as a whole one.
+    expect(await ended).toBe("aborted");
+    const next = await visit({
+      port: stack.edge.port,
+      hostname: stack.connector.hostname,
+      path: "/bytes?n=10",
+    });
+    expect(next.status).toBe(200);
   });
 });
 

@@ -32,6 +32,8 @@ export interface Origin {
   waitForRequest(prefix: string): Promise<SeenRequest>;
   /** Resolves once the body of a `/trickle` request, still arriving or not, contains `text`. */
   waitForBodyText(text: string): Promise<void>;
+  /** How the latest `/trickle` request's body ended: read to its end, or aborted mid-way. */
+  trickleEnded(): Promise<"complete" | "aborted">;
   close(): Promise<void>;
 }
 
@@ -84,6 +86,7 @@ export async function startOrigin(): Promise<Origin> {
   let slowHeld = 0;
   let gate = newGate();
   let trickled = "";
+  let trickleEnd: Promise<"complete" | "aborted"> = new Promise(() => {});
   const bodyTextWaiters: Array<{ text: string; resolve: () => void }> = [];
   const notifyBodyText = () => {
     for (const waiter of [...bodyTextWaiters]) {
@@ -192,10 +195,18 @@ export async function startOrigin(): Promise<Origin> {
           return;
         case "/trickle": {
           trickled = "";
-          for await (const chunk of request as AsyncIterable<Buffer>) {
-            trickled += chunk.toString("utf8");
-            notifyBodyText();
+          let ended: (how: "complete" | "aborted") => void = () => {};
+          trickleEnd = new Promise((resolve) => (ended = resolve));
+          try {
+            for await (const chunk of request as AsyncIterable<Buffer>) {
+              trickled += chunk.toString("utf8");
+              notifyBodyText();
+            }
+          } catch (error) {
+            ended("aborted");
+            throw error;
           }
+          ended(request.complete ? "complete" : "aborted");
           sendText(response, trickled);
           return;
         }
@@ -248,6 +259,9 @@ export async function startOrigin(): Promise<Origin> {
     },
     hold() {
       gate = newGate();
+    },
+    trickleEnded() {
+      return trickleEnd;
     },
     waitForBodyText(text) {
       if (trickled.includes(text)) return Promise.resolve();
