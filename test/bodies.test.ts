@@ -66,15 +66,18 @@ describe("large bodies through a quick tunnel", () => {
 
 describe("a request body sent slowly", () => {
   const stack = useTunnelStack({ connector: true });
-
-  it("reaches the origin piece by piece as it is sent, not once it is complete", async () => {
-    const request = http.request({
+  /** A POST to the origin's `/trickle` whose body the test writes piece by piece. */
+  const trickleRequest = () =>
+    http.request({
       host: "127.0.0.1",
       port: stack.edge.port,
       method: "POST",
       path: "/trickle",
       headers: { host: `${stack.connector.hostname}:${stack.edge.port}` },
     });
+
+  it("reaches the origin piece by piece as it is sent, not once it is complete", async () => {
+    const request = trickleRequest();
     const answered = new Promise<http.IncomingMessage>((resolve, reject) => {
       request.on("response", resolve);
       request.on("error", reject);
@@ -95,13 +98,7 @@ describe("a request body sent slowly", () => {
   });
 
   it("aborts the origin's request body when the visitor goes away mid-upload, and keeps serving", async () => {
-    const request = http.request({
-      host: "127.0.0.1",
-      port: stack.edge.port,
-      method: "POST",
-      path: "/trickle",
-      headers: { host: `${stack.connector.hostname}:${stack.edge.port}` },
-    });
+    const request = trickleRequest();
     request.on("error", () => {});
     request.write("half a body;");
     await stack.origin.waitForBodyText("half a body;");
