@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { startConnector, stopConnector } from "@burrow/connector/testing";
@@ -67,6 +67,15 @@ describe("the packaged connector", () => {
       headers: { host: expect.stringContaining(connector.hostname) },
     });
     await stopConnector(connector);
+  });
+
+  it("keeps its source within Latin-1, which V8 holds at one byte per character", () => {
+    // One character past Latin-1 (a "…" in a comment) doubles the bundle's lifelong string in the
+    // heap, which put the connector over V8's threshold for incremental marking: a download then
+    // paid for a full mark-compact every few MiB (scripts/build.ts).
+    const source = readFileSync(path.join(CONNECTOR, "dist/burrow.mjs"), "utf8");
+    const pastLatin1 = source.match(/[^\u0000-\u00ff]/g) ?? [];
+    expect(pastLatin1).toEqual([]);
   });
 
   it("runs as one file under plain node in a folder without node_modules", async () => {
