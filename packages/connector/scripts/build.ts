@@ -66,7 +66,7 @@ copyFileSync(path.join(DIST, "burrow.mjs"), path.join(PACKAGE_DIR, "burrow.mjs")
 function latin1Only(file: string): void {
   const source = readFileSync(file, "utf8");
   const latin1 = source.replace(
-    /[^\u0000-\u00ff]/g,
+    /[\u0100-\uffff]/g,
     (unit) => `\\u${unit.charCodeAt(0).toString(16).padStart(4, "0")}`,
   );
   if (latin1 !== source) writeFileSync(file, latin1);
