@@ -72,6 +72,8 @@ export async function attachFakeConnector(
       head: Extract<Frame, { kind: "requestHead" }>,
       send: (frame: Frame) => void,
     ) => void;
+    /** Sees every other frame the edge sends on a stream (`windowUpdate`, `reset`, …). */
+    onStreamFrame?: (frame: Frame) => void;
   } = {},
 ): Promise<FakeConnector> {
   const identity = {
@@ -114,6 +116,7 @@ export async function attachFakeConnector(
       const frame = decoded.frame;
       if (frame.kind === "registered") resolve();
       if (frame.kind === "ping") send({ kind: "pong", streamId: 0, nonce: frame.nonce });
+      if (frame.kind !== "requestHead" && frame.streamId !== 0) options.onStreamFrame?.(frame);
       if (frame.kind === "requestHead" && options.onRequestHead) {
         options.onRequestHead(frame, send);
       } else if (frame.kind === "requestHead") {

@@ -1,11 +1,13 @@
 import { describe, expect, it } from "vitest";
 import {
   INITIAL_WINDOW_BYTES,
+  MAX_GROWN_WINDOW_BYTES,
   MessageReceiveWindow,
   MessageSendWindow,
   ReceiveWindow,
   SendWindow,
   WINDOW_UPDATE_THRESHOLD_BYTES,
+  WindowBudget,
 } from "./flow-control";
 
 describe("SendWindow", () => {
@@ -80,5 +82,69 @@ describe("MessageSendWindow and MessageReceiveWindow", () => {
     expect(grant).toBe(WINDOW_UPDATE_THRESHOLD_BYTES);
     expect(send.grant(grant)).toBe(true);
     expect(receive.outstanding).toBe(0);
+  });
+});
+
+describe("ReceiveWindow growth", () => {
+  const MiB = 1024 * 1024;
+
+  /** Sends a window's worth in frames and drains each at once: a consumer that always waits. */
+  function drainEachAsItArrives(window: ReceiveWindow, bytes: number, frame = 256 * 1024): number {
+    let granted = 0;
+    for (let moved = 0; moved < bytes; moved += frame) {
+      expect(window.received(frame)).toBe(true);
+      granted += window.drained(frame);
+    }
+    return granted;
+  }
+
+  it("doubles once a whole window drained with nothing held, up to MAX_GROWN_WINDOW_BYTES", () => {
+    const budget = new WindowBudget(64 * MiB);
+    const window = new ReceiveWindow(INITIAL_WINDOW_BYTES, budget);
+    // The first window: the grants return what was drained, plus the window again as growth.
+    expect(drainEachAsItArrives(window, INITIAL_WINDOW_BYTES)).toBe(2 * INITIAL_WINDOW_BYTES);
+    expect(window.limit).toBe(2 * INITIAL_WINDOW_BYTES);
+    drainEachAsItArrives(window, 2 * INITIAL_WINDOW_BYTES);
+    expect(window.limit).toBe(4 * INITIAL_WINDOW_BYTES);
+    drainEachAsItArrives(window, 16 * INITIAL_WINDOW_BYTES);
+    expect(window.limit).toBe(MAX_GROWN_WINDOW_BYTES);
+    expect(budget.available).toBe(64 * MiB - (MAX_GROWN_WINDOW_BYTES - INITIAL_WINDOW_BYTES));
+  });
+
+  it("does not grow while the consumer lags behind and bytes stay held", () => {
+    const window = new ReceiveWindow(INITIAL_WINDOW_BYTES, new WindowBudget(64 * MiB));
+    const frame = 256 * 1024;
+    // The sender fills the window; the consumer drains one frame at a time, always a frame behind.
+    for (let i = 0; i < 4; i++) expect(window.received(frame)).toBe(true);
+    let granted = 0;
+    for (let i = 0; i < 64; i++) {
+      granted += window.drained(frame);
+      expect(window.received(frame)).toBe(true);
+    }
+    expect(window.limit).toBe(INITIAL_WINDOW_BYTES);
+    expect(granted).toBe(64 * frame);
+    // Past the window is still an overrun.
+    expect(window.received(1)).toBe(false);
+  });
+
+  it("grows only within its budget, which it gives back when closed", () => {
+    const budget = new WindowBudget(INITIAL_WINDOW_BYTES / 2);
+    const first = new ReceiveWindow(INITIAL_WINDOW_BYTES, budget);
+    drainEachAsItArrives(first, 8 * INITIAL_WINDOW_BYTES);
+    expect(first.limit).toBe(1.5 * INITIAL_WINDOW_BYTES);
+    const second = new ReceiveWindow(INITIAL_WINDOW_BYTES, budget);
+    drainEachAsItArrives(second, 8 * INITIAL_WINDOW_BYTES);
+    expect(second.limit).toBe(INITIAL_WINDOW_BYTES);
+    first.close();
+    expect(budget.available).toBe(INITIAL_WINDOW_BYTES / 2);
+    // A closed window borrows nothing more (a late drain after the stream ended).
+    drainEachAsItArrives(first, 8 * INITIAL_WINDOW_BYTES);
+    expect(budget.available).toBe(INITIAL_WINDOW_BYTES / 2);
+  });
+
+  it("never grows without a budget", () => {
+    const window = new ReceiveWindow();
+    expect(drainEachAsItArrives(window, 8 * INITIAL_WINDOW_BYTES)).toBe(8 * INITIAL_WINDOW_BYTES);
+    expect(window.limit).toBe(INITIAL_WINDOW_BYTES);
   });
 });

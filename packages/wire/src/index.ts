@@ -13,11 +13,13 @@ export {
 export {
   INITIAL_WINDOW_BYTES,
   MAX_DATA_CHUNK_BYTES,
+  MAX_GROWN_WINDOW_BYTES,
   MessageReceiveWindow,
   MessageSendWindow,
   ReceiveWindow,
   SendWindow,
   WINDOW_UPDATE_THRESHOLD_BYTES,
+  WindowBudget,
 } from "./flow-control";
 export * from "./frame";
 export {

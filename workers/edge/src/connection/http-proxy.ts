@@ -66,13 +66,18 @@ export async function streamHttp(
     const id = streams.allocateId();
     // A stream that fails before its head leaves the slot to this loop, which may retry.
     const stream: HttpStream = streams.add(
-      new HttpStream(id, socket, () => {
-        streams.remove(id);
-        if (stream.answered) {
-          release();
-          call.trace?.finished();
-        }
-      }),
+      new HttpStream(
+        id,
+        socket,
+        () => {
+          streams.remove(id);
+          if (stream.answered) {
+            release();
+            call.trace?.finished();
+          }
+        },
+        streams.windowBudget,
+      ),
     );
     stream.trace = call.trace ?? null;
     stream.send({

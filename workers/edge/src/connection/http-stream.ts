@@ -9,6 +9,7 @@ import {
   ReceiveWindow,
   ResetCode,
   SendWindow,
+  type WindowBudget,
 } from "@burrow/wire";
 import type { BodySink } from "./request-body";
 import { type StreamDeadlines, StreamFailure, type TunnelStream } from "./stream-failure";
@@ -39,7 +40,7 @@ export class HttpStream implements TunnelStream, BodySink {
   readonly socket: WebSocket;
   readonly head: Promise<ResponseHead>;
   readonly #sendWindow = new SendWindow();
-  readonly #receiveWindow = new ReceiveWindow();
+  readonly #receiveWindow: ReceiveWindow;
   readonly #onDone: () => void;
   #resolveHead!: (head: ResponseHead) => void;
   #rejectHead!: (error: StreamFailure) => void;
@@ -60,10 +61,17 @@ export class HttpStream implements TunnelStream, BodySink {
   /** Set by the public proxy for the request log; null for VPC calls. */
   trace: ByteTrace | null = null;
 
-  constructor(id: number, socket: WebSocket, onDone: () => void) {
+  /** `windowBudget`: what the response's receive window may borrow to grow (its object's). */
+  constructor(
+    id: number,
+    socket: WebSocket,
+    onDone: () => void,
+    windowBudget: WindowBudget | null = null,
+  ) {
     this.id = id;
     this.socket = socket;
     this.#onDone = onDone;
+    this.#receiveWindow = new ReceiveWindow(undefined, windowBudget);
     this.head = new Promise((resolve, reject) => {
       this.#resolveHead = resolve;
       this.#rejectHead = reject;
@@ -343,6 +351,7 @@ export class HttpStream implements TunnelStream, BodySink {
     if (this.#done) return;
     this.#done = true;
     this.#sendWindow.close();
+    this.#receiveWindow.close();
     this.#messageQueue = [];
     this.#messageQueueBytes = 0;
     this.#onDone();

@@ -1,5 +1,8 @@
-import { ResetCode } from "@burrow/wire";
+import { ResetCode, WindowBudget } from "@burrow/wire";
 import { StreamFailure, type TunnelStream } from "./stream-failure";
+
+/** Three downloads at MAX_GROWN_WINDOW_BYTES each, or more at smaller windows. */
+const GROWN_WINDOWS_BUDGET_BYTES = 9 * 1024 * 1024;
 
 /** Told when a stream starts, so deadlines are watched only while streams are in flight. */
 export interface StreamWatcher {
@@ -11,6 +14,12 @@ export interface StreamWatcher {
  * itself; ids stay within UInt32 and are never reused while a stream holds them.
  */
 export class StreamTable {
+  /**
+   * What this object's streams may borrow to grow their receive windows past the initial 1 MiB
+   * (packages/wire flow-control.ts): with it the object holds at most a window per stream plus
+   * this, within an isolate's 128 MB on Cloudflare.
+   */
+  readonly windowBudget = new WindowBudget(GROWN_WINDOWS_BUDGET_BYTES);
   readonly #streams = new Map<number, TunnelStream>();
   // Hibernation resets this counter, but no stream outlives hibernation (an in-flight request
   // keeps the object awake); a random start keeps ids of a just-reset stream from being reused.
