@@ -217,7 +217,7 @@ let pollGate: SocketPollGate | null | undefined;
 
 export default {
   async fetch(request, env, ctx) {
-    pollGate ??= socketPollGate(env.LOCAL_SOCKET_POLL_MS);
+    if (pollGate === undefined) pollGate = socketPollGate(env.LOCAL_SOCKET_POLL_MS);
     await pollGate?.wait();
     const hostname = hostnameOf(request);
     if (hostname === null) return publicError("bad_request", request);

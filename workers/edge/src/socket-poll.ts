@@ -4,16 +4,16 @@
  * (epoll_pwait, at most 16 events a call: capnproto kj/async-unix.c++) only when it has nothing
  * else to run: workerd never sets kj's `busyPollInterval`. After answering, a keep-alive
  * connection reads its next request at once; when the client already sent it (most of the time)
- * the request runs without a poll, when not (9–15 % of requests at c=100 on 2 cores) the
+ * the request runs without a poll, when not (5–9 % of requests at c=100 on 2 cores) the
  * connection waits for one. Busy with the first kind, the loop went up to 1.3 s without a poll
- * (9 polls/s, measured with `perf trace`), and those visitors waited that long before the edge's
+ * (5–9 polls/s, measured with `perf trace`), and those visitors waited that long before the edge's
  * handler started: the c=100 tail (p99 0.9–1.5 s, wrk's 2 s timeouts).
  *
  * Timers fire only when the loop polls (kj/timer.c++ `advanceTo`), so a request that waits for a
  * zero-delay timer waits for the next poll, and while new requests wait the loop soon runs dry
  * and polls. {@link SocketPollGate.wait} makes a request wait when no such timer has fired for
  * `intervalMs`: at most one request in that interval pays a loop turn while the edge is quiet, and
- * at saturation the loop polls every few milliseconds instead of once a second.
+ * at saturation the loop polls 28–40 times a second (longest gap 0.15–0.4 s) instead of 5–9.
  */
 export class SocketPollGate {
   readonly #intervalMs: number;
