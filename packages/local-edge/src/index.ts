@@ -15,6 +15,13 @@ export { REPO_ROOT, WORKERS, workerVars } from "./worker-configs";
 /** Every socket of the local edge is bound here: servers in dev and tests stay off the network. */
 const LOCAL_HOST = "127.0.0.1";
 
+/**
+ * How long (ms) workerd's event loop may go without polling its sockets before a new request to
+ * the edge waits for a poll (workers/edge/src/socket-poll.ts). 5 ms: at c=100 on 2 cores it took
+ * p99 from 0.9–1.5 s to 150–230 ms and wrk's 2 s timeouts to none (scripts/bench/README.md).
+ */
+const SOCKET_POLL_MS = 5;
+
 /** How to run the local edge. */
 export interface LocalEdgeOptions {
   /** Port on 127.0.0.1; 0 picks a free one (tests). */
@@ -42,6 +49,11 @@ export interface LocalEdgeOptions {
    * Node-side `getWorker().fetch` (≈ 5 ms per call here), e.g. the VPC bench's consumer Worker.
    */
   directWorkers?: string[];
+  /**
+   * How long (ms) the edge's event loop may go without polling its sockets while requests keep
+   * coming ({@link SOCKET_POLL_MS} unless given); 0 turns the gate off, to measure without it.
+   */
+  socketPollMs?: number;
   /** Opens workerd's V8 inspector on this port (profiling the Workers: `pnpm bench:profile`). */
   inspectorPort?: number;
   log?: (message: string) => void;
@@ -93,7 +105,7 @@ export async function startLocalEdge(options: LocalEdgeOptions = {}): Promise<Lo
     const [edge, ...rest] = workers as [WorkerOptions, ...WorkerOptions[]];
     const miniflare = new Miniflare({
       workers: [
-        withPublicSocket(edge, options.port ?? 0),
+        withPublicSocket(edge, options.port ?? 0, options.socketPollMs ?? SOCKET_POLL_MS),
         ...rest.map((worker) =>
           options.directWorkers?.includes(worker.name ?? "")
             ? ({ ...worker, unsafeDirectSockets: [{ host: LOCAL_HOST, port: 0 }] } as WorkerOptions)
@@ -145,10 +157,15 @@ export async function startLocalEdge(options: LocalEdgeOptions = {}): Promise<Lo
  * "edge-only 404"). Without it the edge sees no `cf` (a connection's colo is then "local") and
  * no `CF-Connecting-IP`; it is told the one address its clients can have instead
  * (`LOCAL_PEER_IP`, the socket is bound to loopback). Cloudflare sets both in front of the
- * deployed edge.
+ * deployed edge. `LOCAL_SOCKET_POLL_MS` keeps the one event loop polling its sockets at
+ * saturation (workers/edge/src/socket-poll.ts); a deployed edge is not alone on one loop.
  */
-function withPublicSocket(edge: WorkerOptions, port: number): WorkerOptions {
-  const bindings = { ...(edge.bindings ?? {}), LOCAL_PEER_IP: LOCAL_HOST };
+function withPublicSocket(edge: WorkerOptions, port: number, socketPollMs: number): WorkerOptions {
+  const bindings = {
+    ...(edge.bindings ?? {}),
+    LOCAL_PEER_IP: LOCAL_HOST,
+    LOCAL_SOCKET_POLL_MS: String(socketPollMs),
+  };
   return { ...edge, bindings, unsafeDirectSockets: [{ host: LOCAL_HOST, port }] } as WorkerOptions;
 }
 

@@ -13,6 +13,7 @@ import { PUBLIC_ERRORS, publicError } from "./error-page";
 import { headersFit, INTERNAL_HEADER_PREFIX } from "./forwarded-headers";
 import { forgetRoute, routeFor } from "./hostname-routes";
 import { connectionNominated, isHost, requestHeadProblem } from "./request-head";
+import { type SocketPollGate, socketPollGate } from "./socket-poll";
 
 export { TunnelConnection } from "./connection/tunnel-connection";
 export { Tunnel } from "./tunnel/tunnel";
@@ -211,8 +212,13 @@ function hostnameOf(request: Request): string | null {
   return host.startsWith("[") ? host.slice(0, host.indexOf("]") + 1) : host.replace(/:\d+$/, "");
 }
 
+/** This isolate's socket-poll gate (socket-poll.ts); undefined until the first request reads env. */
+let pollGate: SocketPollGate | null | undefined;
+
 export default {
   async fetch(request, env, ctx) {
+    if (pollGate === undefined) pollGate = socketPollGate(env.LOCAL_SOCKET_POLL_MS);
+    await pollGate?.wait();
     const hostname = hostnameOf(request);
     if (hostname === null) return publicError("bad_request", request);
     if (isApex(hostname, env.ZONE)) return apex.fetch(withVisitorIp(request, env), env, ctx);
