@@ -14,13 +14,14 @@ export const BODY_BYTES_PER_YOUNG_GC = 4 * 1024 * 1024;
  * Every body byte arrives in fresh memory: Node allocates a new 64 KiB buffer for each socket
  * read (the edge's WebSocket for an upload, the origin's socket for a download), and ws joins a
  * 256 KiB data frame out of four of them into a fifth. Each is garbage a moment later, but only a
- * GC frees it, and V8 counts those buffers against its global heap limit (old generation plus
- * external memory, about 1.1× the ~10 MiB the connector keeps alive): after every ~10 MiB of body
- * V8 ran a full mark-compact that freed nothing of the JS heap (9.4 → 9.4 MiB), 80–120 of them per
- * GiB uploaded, 0.5–1.2 s of the ~3.5 s of CPU a GiB cost, while up to ~35 MiB of dead buffers
- * stayed resident in between (`pnpm bench -- tunnel`, "1 GiB upload: connector RSS growth": 33.8
- * MiB). The buffers' JS objects are young, so a young-generation GC frees them for a few ms; run
- * every 8 MiB it keeps the dead buffers under ~20 MiB and V8 no longer needs the full ones.
+ * GC frees it. Left to V8 (built bundle, `--trace-gc`): it forces a young GC by itself only once
+ * 32 MiB of young buffers have piled up (`2 × DefaultMaxSemiSpaceSize`, whatever the flags), and
+ * meanwhile it ran a full mark-compact after about every 10 MiB of body, 70–120 per GiB either
+ * way, each freeing nothing of the JS heap (9.4 → 9.4 MiB) and together 0.5–1.2 s of the ~3.5 s
+ * of CPU a GiB cost; `pnpm bench -- tunnel` read 31–35 MiB of "1 GiB upload / download:
+ * connector RSS growth". The buffers' JS objects are young, so a young-generation GC frees them:
+ * run every 4 MiB (1–4 ms each), full GCs all but stop (0–1 per GiB), a GiB costs ~1.3–2 s, and
+ * the growth read 3–9 MiB. Small requests move a few hundred bytes each: one GC per ~10,000.
  *
  * The GC runs in its own turn (setImmediate), once however many streams crossed the line in this
  * one. Node exposes no GC call without `--expose-gc`, which cannot be passed to a process started
