@@ -19,6 +19,7 @@ import {
   ResetCode,
 } from "@burrow/wire";
 import WebSocket from "ws";
+import { bodyGarbage } from "./body-garbage";
 import { DataFrameSender } from "./data-frame-sender";
 import { refusal, retryable, type TunnelKind } from "./edge-refusal";
 import type { ConnectorMetrics } from "./metrics";
@@ -183,6 +184,8 @@ export class EdgeConnection {
           if (data.toString("utf8") === HEARTBEAT_PONG) this.#lastPongAt = Date.now();
           return;
         }
+        // Each message came in fresh buffers (see BodyGarbage): count them.
+        bodyGarbage.moved(data.byteLength);
         // ws hands each message over as its own Buffer (a slice of a socket read, or joined
         // from several) and never writes to it again, so body bytes may stay views into it.
         const decoded = decodeFrame(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), {
@@ -354,6 +357,8 @@ export class EdgeConnection {
   /** A data frame, through {@link DataFrameSender} (see there why not `ws.send`). */
   #sendData(streamId: number, chunks: Uint8Array[], byteLength: number): void {
     if (this.#socket?.readyState !== WebSocket.OPEN) return;
+    // The origin's socket read these bytes into fresh buffers (see BodyGarbage).
+    bodyGarbage.moved(byteLength);
     const tcp = this.#cork();
     if (tcp) this.#dataFrames.send(tcp, streamId, chunks, byteLength);
     else this.#socket.send(encodeDataFrame(streamId, chunks));

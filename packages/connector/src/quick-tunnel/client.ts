@@ -1,4 +1,5 @@
 import { ConnectorError } from "../connector-error";
+import { type SmallResponse, smallRequest } from "../small-request";
 
 /** The credentials `POST /tunnel` hands out, in the shape cloudflared's client parses. */
 export interface QuickTunnelCredentials {
@@ -19,12 +20,12 @@ interface Envelope {
 /** Asks the quick-tunnel service at `edge` for a new tunnel. */
 export async function requestQuickTunnel(edge: URL): Promise<QuickTunnelCredentials> {
   const url = new URL("/tunnel", edge);
-  let response: Response;
+  let response: SmallResponse;
   try {
-    response = await fetch(url, {
+    response = await smallRequest(url, {
       method: "POST",
       headers: { "content-type": "application/json", "user-agent": "burrow" },
-      signal: AbortSignal.timeout(15_000),
+      timeoutMs: 15_000,
     });
   } catch (error) {
     throw new ConnectorError(
@@ -34,11 +35,11 @@ export async function requestQuickTunnel(edge: URL): Promise<QuickTunnelCredenti
       { retryable: true },
     );
   }
-  const envelope = (await response.json().catch(() => ({}))) as Envelope;
+  const envelope = response.json<Envelope>() ?? {};
   const result = envelope.result;
   if (!response.ok || !envelope.success || !result?.id || !result.hostname || !result.secret) {
     const reason = envelope.errors?.map((e) => e.message).join("; ") || `HTTP ${response.status}`;
-    const retryAfter = response.headers.get("retry-after");
+    const retryAfter = response.header("retry-after");
     throw new ConnectorError(
       "the quick-tunnel service did not create a tunnel",
       reason,

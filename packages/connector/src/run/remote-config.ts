@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { ConnectorError } from "../connector-error";
 import type { TunnelCredentials } from "../named-tunnel/credentials";
+import { type SmallResponse, smallRequest } from "../small-request";
 
 /** A remotely managed tunnel's configuration: cheap to read, so polled this often. */
 export const REMOTE_CONFIG_POLL_MS = 3_000;
@@ -23,17 +24,17 @@ export async function fetchConnectorConfiguration(
   signal?: AbortSignal,
 ): Promise<ConnectorConfiguration> {
   const url = new URL("/client/v4/connector/configuration", edge);
-  let response: Response;
+  let response: SmallResponse;
   try {
-    response = await fetch(url, {
+    // Polled every few seconds for the daemon's life: node:http, not fetch (see smallRequest).
+    response = await smallRequest(url, {
       headers: {
         authorization: `Bearer ${credentials.tunnelSecret}`,
         "x-burrow-tunnel-id": credentials.tunnelId,
         accept: "application/json",
       },
-      signal: signal
-        ? AbortSignal.any([signal, AbortSignal.timeout(FETCH_TIMEOUT_MS)])
-        : AbortSignal.timeout(FETCH_TIMEOUT_MS),
+      timeoutMs: FETCH_TIMEOUT_MS,
+      signal,
     });
   } catch (error) {
     throw new ConnectorError(
@@ -43,11 +44,11 @@ export async function fetchConnectorConfiguration(
       { retryable: true },
     );
   }
-  const body = (await response.json().catch(() => null)) as {
+  const body = response.json<{
     success?: boolean;
     result?: { config_src?: string; version?: number; config?: unknown };
     errors?: Array<{ message?: string }>;
-  } | null;
+  }>();
   if (!response.ok || !body?.success || !body.result) {
     const reason = body?.errors?.map((e) => e.message).join("; ") || `HTTP ${response.status}`;
     throw new ConnectorError(

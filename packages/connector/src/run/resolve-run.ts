@@ -8,6 +8,7 @@ import {
 } from "../named-tunnel/credentials";
 import { type OriginCert, readOriginCert } from "../named-tunnel/origin-cert";
 import { isTunnelId } from "../named-tunnel/tunnels";
+import { smallRequest } from "../small-request";
 import {
   defaultConfigDirectories,
   findDefaultConfigFile,
@@ -215,11 +216,11 @@ export const resolveTunnelName: NameResolver = async (name, cert, edge) => {
     errors?: Array<{ message?: string }>;
   };
   try {
-    const response = await fetch(url, {
+    const response = await smallRequest(url, {
       headers: { authorization: `Bearer ${cert.apiToken}`, accept: "application/json;version=1" },
-      signal: AbortSignal.timeout(15_000),
+      timeoutMs: 15_000,
     });
-    body = (await response.json()) as typeof body;
+    body = JSON.parse(response.text) as typeof body;
   } catch (error) {
     throw new ConnectorError(
       `cannot look up the tunnel "${name}"`,
