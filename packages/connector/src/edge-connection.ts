@@ -17,6 +17,7 @@ import {
   MAX_FRAME_BYTES,
   parseFeatures,
   ResetCode,
+  WindowBudget,
 } from "@burrow/wire";
 import WebSocket from "ws";
 import { bodyGarbage } from "./body-garbage";
@@ -26,6 +27,9 @@ import type { ConnectorMetrics } from "./metrics";
 import type { OriginRouter } from "./origin-router";
 import { OriginStream, type RequestHead, type StreamObserver } from "./origin-stream";
 import type { VpcOptions } from "./vpc/options";
+
+/** Three uploads at the largest grown window each (MAX_GROWN_WINDOW_BYTES), per connection. */
+const GROWN_WINDOWS_BUDGET_BYTES = 9 * 1024 * 1024;
 
 /** An edge without text heartbeats gets a binary ping this often; two silent ones mean it is dead. */
 const PING_INTERVAL_MS = 15_000;
@@ -93,6 +97,11 @@ export class EdgeConnection {
   #edgeFeatures = new Set<string>();
   #draining = false;
   readonly #dataFrames = new DataFrameSender();
+  /**
+   * What this connection's request bodies may borrow to grow their receive windows while the
+   * origin keeps up (packages/wire flow-control.ts), as the edge does for responses.
+   */
+  readonly #windowBudget = new WindowBudget(GROWN_WINDOWS_BUDGET_BYTES);
   /** The TCP socket is corked until the end of this turn (see #sendMessage). */
   #corked = false;
   #ended: Promise<ConnectionEnd> | null = null;
@@ -314,6 +323,7 @@ export class EdgeConnection {
       agent: this.#options.agent,
       vpc: this.#options.vpc ?? null,
       webSocketWindow: this.#edgeFeatures.has(FEATURES.webSocketWindow),
+      windowBudget: this.#windowBudget,
       observer: this.#options.observe?.(head, this.#options.connIndex) ?? null,
       send: (frame) => this.#send(frame),
       sendData: (streamId, chunks, byteLength) => this.#sendData(streamId, chunks, byteLength),

@@ -1,7 +1,14 @@
 import http from "node:http";
 import https from "node:https";
 import net from "node:net";
-import { type Frame, INITIAL_WINDOW_BYTES, MAX_DATA_CHUNK_BYTES, ResetCode } from "@burrow/wire";
+import {
+  type Frame,
+  INITIAL_WINDOW_BYTES,
+  MAX_DATA_CHUNK_BYTES,
+  MAX_GROWN_WINDOW_BYTES,
+  ResetCode,
+  WindowBudget,
+} from "@burrow/wire";
 import { describe, expect, it } from "vitest";
 import { originUrlFor, SingleOriginRouter } from "./origin-router";
 import { OriginStream } from "./origin-stream";
@@ -78,7 +85,11 @@ async function recordingOrigin() {
   return { url: new URL(`http://127.0.0.1:${port}`), connections, server };
 }
 
-function streamFor(origin: URL, head: Partial<Extract<Frame, { kind: "requestHead" }>>) {
+function streamFor(
+  origin: URL,
+  head: Partial<Extract<Frame, { kind: "requestHead" }>>,
+  windowBudget?: WindowBudget,
+) {
   const sent: Frame[] = [];
   const agent = { http: new http.Agent({ keepAlive: true }), https: new https.Agent() };
   const stream = new OriginStream(
@@ -97,6 +108,7 @@ function streamFor(origin: URL, head: Partial<Extract<Frame, { kind: "requestHea
     {
       router: new SingleOriginRouter(origin, agent),
       agent,
+      windowBudget,
       send: (frame) => sent.push(frame),
       onDone: () => {},
     },
@@ -159,6 +171,63 @@ describe("OriginStream", () => {
     expect(sent.at(-1)).toMatchObject({ kind: "reset", code: ResetCode.protocol });
     agent.http.destroy();
     origin.server.close();
+  });
+});
+
+describe("OriginStream request body window", () => {
+  /**
+   * Uploads `totalBytes` the way the edge does (data frames only within the credit the stream
+   * granted) to an origin that reads as fast as it can; returns the credit the stream granted.
+   */
+  async function upload(totalBytes: number, windowBudget?: WindowBudget) {
+    let received = 0;
+    const origin = await httpOrigin((request, response) => {
+      request.on("data", (chunk: Buffer) => (received += chunk.byteLength));
+      request.on("end", () => response.end("done"));
+    });
+    const { stream, sent, agent } = streamFor(
+      origin.url,
+      {
+        headers: [
+          ["host", "t.localhost"],
+          ["content-length", String(totalBytes)],
+        ],
+      },
+      windowBudget,
+    );
+    stream.start();
+    const chunk = new Uint8Array(MAX_DATA_CHUNK_BYTES);
+    const granted = () =>
+      sent.reduce((sum, frame) => sum + (frame.kind === "windowUpdate" ? frame.bytes : 0), 0);
+    let sentBytes = 0;
+    let mostCredit = INITIAL_WINDOW_BYTES;
+    while (sentBytes < totalBytes) {
+      await until(() => INITIAL_WINDOW_BYTES + granted() - sentBytes >= chunk.byteLength);
+      mostCredit = Math.max(mostCredit, INITIAL_WINDOW_BYTES + granted() - sentBytes);
+      expect(stream.receive({ kind: "data", streamId: 1, bytes: chunk })).toBe(true);
+      sentBytes += chunk.byteLength;
+    }
+    stream.receive({ kind: "end", streamId: 1 });
+    await until(() => sent.some((frame) => frame.kind === "responseHead"));
+    agent.http.destroy();
+    origin.server.close();
+    return { received, mostCredit };
+  }
+
+  it("grows while the origin keeps up, within the connection's budget, and gives it back", async () => {
+    const budget = new WindowBudget(16 * 1024 * 1024);
+    const { received, mostCredit } = await upload(24 * 1024 * 1024, budget);
+    expect(received).toBe(24 * 1024 * 1024);
+    expect(mostCredit).toBeGreaterThan(INITIAL_WINDOW_BYTES);
+    expect(mostCredit).toBeLessThanOrEqual(MAX_GROWN_WINDOW_BYTES);
+    // The stream is over: what its window borrowed is back in the budget.
+    expect(budget.available).toBe(16 * 1024 * 1024);
+  });
+
+  it("stays at the initial window without a budget", async () => {
+    const { received, mostCredit } = await upload(8 * 1024 * 1024);
+    expect(received).toBe(8 * 1024 * 1024);
+    expect(mostCredit).toBe(INITIAL_WINDOW_BYTES);
   });
 });
 

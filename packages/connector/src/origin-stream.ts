@@ -7,6 +7,7 @@ import {
   ResetCode,
   SendWindow,
   type Target,
+  type WindowBudget,
 } from "@burrow/wire";
 import { helloWorldPage } from "./hello-world";
 import type { HttpRoute, OriginRouter } from "./origin-router";
@@ -43,6 +44,8 @@ export interface StreamContext {
   vpc?: Pick<VpcOptions, "networks" | "tls"> | null;
   /** The edge credits WebSocket messages with `windowUpdate` (it announced `websocket-window`). */
   webSocketWindow?: boolean;
+  /** What the request body's receive window may borrow to grow (the connection's). */
+  windowBudget?: WindowBudget;
   /** Set when the inspector records this stream. */
   observer?: StreamObserver | null;
   send(frame: Frame): void;
@@ -63,7 +66,7 @@ export class OriginStream {
   readonly #head: RequestHead;
   readonly #context: StreamContext;
   readonly #sendWindow = new SendWindow();
-  readonly #receiveWindow = new ReceiveWindow();
+  readonly #receiveWindow: ReceiveWindow;
   #request: http.ClientRequest | null = null;
   #response: http.IncomingMessage | null = null;
   #relay: ResponseRelay | null = null;
@@ -78,6 +81,7 @@ export class OriginStream {
     this.id = id;
     this.#head = head;
     this.#context = context;
+    this.#receiveWindow = new ReceiveWindow(undefined, context.windowBudget ?? null);
   }
 
   /**
@@ -384,6 +388,7 @@ export class OriginStream {
     if (this.#done) return;
     this.#done = true;
     this.#sendWindow.close();
+    this.#receiveWindow.close();
     this.#relay?.stop();
     this.#context.observer?.done(failed);
     this.#context.onDone(this.id, failed);
