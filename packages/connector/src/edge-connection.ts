@@ -11,8 +11,6 @@ import {
   FEATURES,
   type Frame,
   HANDSHAKE_HEADERS,
-  HEARTBEAT_INTERVAL_MS,
-  HEARTBEAT_PING,
   HEARTBEAT_PONG,
   MAX_FRAME_BYTES,
   parseFeatures,
@@ -22,6 +20,7 @@ import {
 import WebSocket from "ws";
 import { bodyGarbage } from "./body-garbage";
 import { DataFrameSender } from "./data-frame-sender";
+import { EdgeLiveness } from "./edge-liveness";
 import { refusal, retryable, type TunnelKind } from "./edge-refusal";
 import type { ConnectorMetrics } from "./metrics";
 import type { OriginRouter } from "./origin-router";
@@ -31,15 +30,6 @@ import type { VpcOptions } from "./vpc/options";
 /** Three uploads at the largest grown window each (MAX_GROWN_WINDOW_BYTES), per connection. */
 const GROWN_WINDOWS_BUDGET_BYTES = 9 * 1024 * 1024;
 
-/** An edge without text heartbeats gets a binary ping this often; two silent ones mean it is dead. */
-const PING_INTERVAL_MS = 15_000;
-/*
- * The text heartbeat (HEARTBEAT_PING every HEARTBEAT_INTERVAL_MS, @burrow/wire's handshake) is
- * answered by the Durable Object runtime without waking the object, so it is cheap enough to send
- * every 2 s, which lets the edge tell a frozen connector within ~5 s (HEARTBEAT_STALE_MS).
- */
-/** No pong for this long means the edge is gone (the runtime answers even a busy object). */
-const HEARTBEAT_TIMEOUT_MS = 30_000;
 /** How long the edge may take to accept the WebSocket and answer `hello`. */
 const REGISTER_TIMEOUT_MS = 15_000;
 
@@ -91,9 +81,16 @@ export class EdgeConnection {
   readonly #options: EdgeConnectionOptions;
   readonly #streams = new Map<number, OriginStream>();
   #socket: WebSocket | null = null;
-  #pingTimer: NodeJS.Timeout | null = null;
-  #awaitingPong = 0;
-  #lastPongAt = 0;
+  readonly #liveness = new EdgeLiveness({
+    sendHeartbeat: (text) => {
+      if (this.#socket?.readyState === WebSocket.OPEN) this.#socket.send(text);
+    },
+    sendPing: (nonce) => this.#send({ kind: "ping", streamId: 0, nonce }),
+    terminate: (reason) => {
+      this.#options.log(`${reason}; reconnecting`);
+      this.#socket?.terminate();
+    },
+  });
   #edgeFeatures = new Set<string>();
   #draining = false;
   readonly #dataFrames = new DataFrameSender();
@@ -139,7 +136,7 @@ export class EdgeConnection {
     this.#socket = socket;
     this.#ended = new Promise((resolve) => {
       socket.on("close", (code, reason) => {
-        this.#stopPings();
+        this.#liveness.stop();
         for (const stream of this.#streams.values()) stream.abort();
         this.#streams.clear();
         this.#options.metrics.connectionClosed();
@@ -190,7 +187,7 @@ export class EdgeConnection {
       });
       socket.on("message", (data: Buffer, isBinary: boolean) => {
         if (!isBinary) {
-          if (data.toString("utf8") === HEARTBEAT_PONG) this.#lastPongAt = Date.now();
+          if (data.toString("utf8") === HEARTBEAT_PONG) this.#liveness.heartbeatAnswered();
           return;
         }
         // Each message came in fresh buffers (see BodyGarbage): count them.
@@ -209,7 +206,7 @@ export class EdgeConnection {
         if (frame.kind === "registered") {
           clearTimeout(timer);
           this.#options.metrics.connectionOpened();
-          this.#startPings();
+          this.#liveness.start(this.#edgeFeatures.has(FEATURES.heartbeat));
           resolve({ connectionId: frame.connectionId, location: frame.location });
           return;
         }
@@ -256,7 +253,7 @@ export class EdgeConnection {
   #onFrame(frame: Frame): void {
     if (frame.streamId === 0) {
       if (frame.kind === "ping") this.#send({ kind: "pong", streamId: 0, nonce: frame.nonce });
-      else if (frame.kind === "pong") this.#awaitingPong = 0;
+      else if (frame.kind === "pong") this.#liveness.pongReceived();
       return;
     }
     if (frame.kind === "dnsQuestion") {
@@ -387,38 +384,5 @@ export class EdgeConnection {
       });
     }
     return tcp;
-  }
-
-  #startPings(): void {
-    if (this.#edgeFeatures.has(FEATURES.heartbeat)) {
-      this.#lastPongAt = Date.now();
-      const beat = () => {
-        if (Date.now() - this.#lastPongAt > HEARTBEAT_TIMEOUT_MS) {
-          this.#options.log("the edge stopped answering heartbeats; reconnecting");
-          this.#socket?.terminate();
-          return;
-        }
-        if (this.#socket?.readyState === WebSocket.OPEN) this.#socket.send(HEARTBEAT_PING);
-      };
-      beat();
-      this.#pingTimer = setInterval(beat, HEARTBEAT_INTERVAL_MS);
-      this.#pingTimer.unref();
-      return;
-    }
-    this.#pingTimer = setInterval(() => {
-      if (this.#awaitingPong >= 2) {
-        this.#options.log("the edge stopped answering pings; reconnecting");
-        this.#socket?.terminate();
-        return;
-      }
-      this.#awaitingPong++;
-      this.#send({ kind: "ping", streamId: 0, nonce: BigInt(Date.now()) });
-    }, PING_INTERVAL_MS);
-    this.#pingTimer.unref();
-  }
-
-  #stopPings(): void {
-    if (this.#pingTimer) clearInterval(this.#pingTimer);
-    this.#pingTimer = null;
   }
 }
