@@ -1,4 +1,5 @@
 import {
+  CLOSE_CODES,
   type Frame,
   INITIAL_WINDOW_BYTES,
   MAX_DATA_CHUNK_BYTES,
@@ -8,7 +9,7 @@ import { describe, expect, it } from "vitest";
 import { mintQuickTunnel } from "./harness/edge";
 import { attachFakeConnector } from "./harness/fake-connector";
 import { useTunnelStack } from "./harness/stack";
-import { openRequest, readBody } from "./harness/visitor";
+import { openRequest, readBody, visit } from "./harness/visitor";
 
 /**
  * A response body's receive window at the edge grows past the initial 1 MiB while the visitor
@@ -79,6 +80,53 @@ describe("a download's receive window", () => {
       expect(mostCreditHeld).toBeLessThanOrEqual(MAX_GROWN_WINDOW_BYTES);
     } finally {
       connector.socket.terminate();
+    }
+  });
+
+  it("closes a connector that sends past its window (1002), and serves again after it", async () => {
+    const tunnel = await mintQuickTunnel(stack.edge);
+    const chunk = new Uint8Array(MAX_DATA_CHUNK_BYTES).fill(0x62);
+    // 64 MiB at once, credit or not, to a visitor that reads nothing: past what loopback buffers
+    // absorb, the edge holds more than any window this stream could have.
+    const frames = 256;
+    const greedy = await attachFakeConnector(stack.edge.url, tunnel, {
+      onRequestHead: (head, send) => {
+        send({
+          kind: "responseHead",
+          streamId: head.streamId,
+          status: 200,
+          statusText: "OK",
+          headers: [],
+          body: new Uint8Array(0),
+          endStream: false,
+        });
+        for (let i = 0; i < frames; i++)
+          send({ kind: "data", streamId: head.streamId, bytes: chunk });
+      },
+    });
+    const stalled = await openRequest({
+      port: stack.edge.port,
+      hostname: tunnel.hostname,
+      path: "/",
+    });
+    stalled.pause();
+    try {
+      expect((await greedy.closed).code).toBe(CLOSE_CODES.protocolError);
+    } finally {
+      stalled.destroy();
+    }
+    // The tunnel serves again through a connector that keeps to its window.
+    const polite = await attachFakeConnector(stack.edge.url, tunnel);
+    try {
+      const response = await visit({
+        port: stack.edge.port,
+        hostname: tunnel.hostname,
+        path: "/x",
+      });
+      expect(response.status).toBe(200);
+      expect(response.body.toString("utf8")).toBe("fake:/x");
+    } finally {
+      polite.socket.terminate();
     }
   });
 });
