@@ -10,6 +10,7 @@ import {
   encodeFrame,
   FEATURES,
   type Frame,
+  GROWN_WINDOWS_BUDGET_BYTES,
   HANDSHAKE_HEADERS,
   HEARTBEAT_PONG,
   MAX_FRAME_BYTES,
@@ -26,9 +27,6 @@ import type { ConnectorMetrics } from "./metrics";
 import type { OriginRouter } from "./origin-router";
 import { OriginStream, type RequestHead, type StreamObserver } from "./origin-stream";
 import type { VpcOptions } from "./vpc/options";
-
-/** Three uploads at the largest grown window each (MAX_GROWN_WINDOW_BYTES), per connection. */
-const GROWN_WINDOWS_BUDGET_BYTES = 9 * 1024 * 1024;
 
 /** How long the edge may take to accept the WebSocket and answer `hello`. */
 const REGISTER_TIMEOUT_MS = 15_000;

@@ -77,6 +77,12 @@ export class SendWindow {
 export const MAX_GROWN_WINDOW_BYTES = 4 * 1024 * 1024;
 
 /**
+ * What each receiver lends per connection (a connection object at the edge, a connection in the
+ * connector): three streams at MAX_GROWN_WINDOW_BYTES, or more at smaller windows.
+ */
+export const GROWN_WINDOWS_BUDGET_BYTES = 9 * 1024 * 1024;
+
+/**
  * What one connection lends its streams for windows past the initial one. Every stream starts
  * with INITIAL_WINDOW_BYTES; growth is borrowed from here and given back when the stream closes,
  * so what a receiver may hold stays bounded per connection (streams × initial window + this

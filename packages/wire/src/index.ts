@@ -11,6 +11,7 @@ export {
   encodeFrame,
 } from "./codec";
 export {
+  GROWN_WINDOWS_BUDGET_BYTES,
   INITIAL_WINDOW_BYTES,
   MAX_DATA_CHUNK_BYTES,
   MAX_GROWN_WINDOW_BYTES,

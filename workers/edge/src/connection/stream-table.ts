@@ -1,8 +1,5 @@
-import { ResetCode, WindowBudget } from "@burrow/wire";
+import { GROWN_WINDOWS_BUDGET_BYTES, ResetCode, WindowBudget } from "@burrow/wire";
 import { StreamFailure, type TunnelStream } from "./stream-failure";
-
-/** Three downloads at MAX_GROWN_WINDOW_BYTES each, or more at smaller windows. */
-const GROWN_WINDOWS_BUDGET_BYTES = 9 * 1024 * 1024;
 
 /** Told when a stream starts, so deadlines are watched only while streams are in flight. */
 export interface StreamWatcher {
