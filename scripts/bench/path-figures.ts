@@ -109,6 +109,11 @@ export interface TunnelPath {
   connectorLabel: string;
   /** A folder for the upload and echo files. */
   scratch: string;
+  /**
+   * The runtime floor (runtime-floor.ts), measured beside the tunnel for the figures set by
+   * latency rather than CPU or bytes: small GETs at c=1 and the WebSocket round trip.
+   */
+  floor?: { port: number; host: string; http: HttpTarget };
 }
 
 /** Every per-path figure of issue 12 for `subject`, at `plan`'s sizes. */
@@ -121,17 +126,23 @@ export async function measurePath(plan: Plan, subject: TunnelPath): Promise<Figu
   await wrk({ ...tunnel, path: "/small", connections: 10, seconds: 1 });
   await wrk({ ...direct, path: "/small", connections: 10, seconds: 1 });
 
+  const floor = subject.floor;
   for (const connections of plan.concurrencies) {
-    const runs: Record<"direct" | "tunnel", WrkResult[]> = { direct: [], tunnel: [] };
+    const runs: Record<"direct" | "tunnel" | "floor", WrkResult[]> = {
+      direct: [],
+      tunnel: [],
+      floor: [],
+    };
     let tunnelCpu = { workerd: 0, connector: 0 };
     let connectorRss = 0;
+    const targets = floor && connections === 1 ? [direct, tunnel, floor] : [direct, tunnel];
     for (let round = 0; round < plan.rounds; round++) {
-      const order = round % 2 === 0 ? [direct, tunnel] : [tunnel, direct];
+      const order = round % 2 === 0 ? targets : [...targets].reverse();
       for (const target of order) {
         const load = () =>
           wrk({ ...target, path: "/small", connections, seconds: plan.wrkSeconds });
-        if (target === direct) {
-          runs.direct.push(await load());
+        if (target !== tunnel) {
+          runs[target === direct ? "direct" : "floor"].push(await load());
           continue;
         }
         // CPU of each tunnel process, and the connector's RSS at its highest during the run.
@@ -156,6 +167,7 @@ export async function measurePath(plan: Plan, subject: TunnelPath): Promise<Figu
     }
     const d = combine(runs.direct, plan.wrkSeconds);
     const t = combine(runs.tunnel, plan.wrkSeconds);
+    const f = runs.floor.length > 0 ? combine(runs.floor, plan.wrkSeconds) : undefined;
     const c = `c${connections}`;
     const rpsTarget =
       connections === 1
@@ -172,6 +184,7 @@ export async function measurePath(plan: Plan, subject: TunnelPath): Promise<Figu
         baseline: d.rps,
         baselineName: "direct",
         targets: rpsTarget,
+        floor: f?.rps,
       },
       {
         key: `get_${c}_p50_ms`,
@@ -180,6 +193,7 @@ export async function measurePath(plan: Plan, subject: TunnelPath): Promise<Figu
         value: t.p50Ms,
         baseline: d.p50Ms,
         baselineName: "direct",
+        floor: f?.p50Ms,
       },
       {
         key: `get_${c}_p99_ms`,
@@ -318,6 +332,7 @@ export async function measurePath(plan: Plan, subject: TunnelPath): Promise<Figu
 
   const wsDirect = await directHttp.webSocketRoundTrips(plan.webSocketRoundTrips);
   const wsTunnel = await tunnelHttp.webSocketRoundTrips(plan.webSocketRoundTrips);
+  const wsFloor = await floor?.http.webSocketRoundTrips(plan.webSocketRoundTrips);
   figures.push({
     key: "ws_rtt_p50_ms",
     label: "WebSocket round trip p50 (ws, 10 B)",
@@ -326,6 +341,7 @@ export async function measurePath(plan: Plan, subject: TunnelPath): Promise<Figu
     baseline: percentile(wsDirect, 50),
     baselineName: "direct",
     targets: [{ on: "ratio", op: "<=", limit: TARGETS.webSocketRatio }],
+    floor: wsFloor && percentile(wsFloor, 50),
   });
 
   // Flow control bounds what a stream holds: a large transfer must not grow either process by

@@ -28,6 +28,11 @@ export interface Figure {
   baselineName?: string;
   /** Issue 12's goals for this figure; all must hold for PASS. */
   targets?: Target[];
+  /**
+   * The same workload through the runtime floor (runtime-floor.ts), in the same run: the least a
+   * tunnel on Workers must do. Judged against the same targets with the same baseline.
+   */
+  floor?: number;
 }
 
 /** What `pnpm bench` writes to `.burrow/bench.json` (or `--json <path>`). */
@@ -57,6 +62,15 @@ export function verdict(figure: Figure): "PASS" | "MISS" | undefined {
     return target.op === ">=" ? subject >= target.limit : subject <= target.limit;
   });
   return met ? "PASS" : "MISS";
+}
+
+/**
+ * Whether the runtime floor measured in this run misses the figure's target too: then no tunnel
+ * on Workers meets it on this machine, Burrow included.
+ */
+export function floorMisses(figure: Figure): boolean {
+  if (figure.floor === undefined) return false;
+  return verdict({ ...figure, value: figure.floor }) === "MISS";
 }
 
 export function describeTargets(targets: readonly Target[] | undefined, unit: string): string {
@@ -107,14 +121,30 @@ export function printTable(figures: readonly Figure[]): void {
           }`,
       ratio === undefined ? "" : `${formatNumber(ratio)}×`,
       describeTargets(figure.targets, figure.unit),
-      verdict(figure) ?? "",
+      `${verdict(figure) ?? ""}${verdict(figure) === "MISS" && floorMisses(figure) ? "¹" : ""}`,
+      floorCell(figure),
     ];
   });
-  const header = ["figure", "measured", "direct / baseline", "ratio", "target", ""];
+  const header = ["figure", "measured", "direct / baseline", "ratio", "target", "", "floor"];
   for (const line of textTable(header, rows)) console.log(line);
   const judged = figures.filter((figure) => verdict(figure) !== undefined);
   const passed = judged.filter((figure) => verdict(figure) === "PASS").length;
+  const beyondFloor = judged.filter((f) => verdict(f) === "MISS" && floorMisses(f)).length;
   console.log(`\n${passed} of ${judged.length} targets met (issue 12).`);
+  if (figures.some((figure) => figure.floor !== undefined)) {
+    console.log(
+      "floor: the same load, this run, through the least any tunnel on Workers must do\n" +
+        "  (Worker → Durable Object → WebSocket → connector → origin; no Burrow code: runtime-floor.ts).\n" +
+        `¹ ${beyondFloor} of the misses: the floor misses that target too, so no Workers tunnel meets it here.`,
+    );
+  }
+}
+
+/** The floor's value and its ratio to the baseline, when the figure has one. */
+function floorCell(figure: Figure): string {
+  if (figure.floor === undefined) return "";
+  const ratio = ratioOf({ ...figure, value: figure.floor });
+  return `${formatNumber(figure.floor)} ${figure.unit}${ratio === undefined ? "" : ` (${formatNumber(ratio)}×)`}`;
 }
 
 export async function writeReport(file: string, report: BenchReport): Promise<void> {

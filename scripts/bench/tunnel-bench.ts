@@ -1,7 +1,8 @@
 /**
  * The tunnel section of `pnpm bench`: a quick tunnel through the local edge (Miniflare) and the
- * real connector process, next to the same workload sent straight to the origin (path-figures.ts),
- * then what the runtime costs alone, a burst of 1,000 GETs, mints and peak RSS.
+ * real connector process, next to the same workload sent straight to the origin (path-figures.ts)
+ * and, for the latency-bound figures, through the runtime floor (runtime-floor.ts); then what the
+ * runtime costs alone, a burst of 1,000 GETs, mints and peak RSS.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
@@ -15,6 +16,7 @@ import { ensureTool, wrk } from "./load-tools";
 import { cpuDuring, peakRssMiB, runLoad, workerdPids } from "./measure";
 import { FULL, measurePath, QUICK } from "./path-figures";
 import type { Figure } from "./report";
+import { type RuntimeFloor, startRuntimeFloor } from "./runtime-floor";
 
 export async function benchTunnel(options: { quick?: boolean } = {}): Promise<Figure[]> {
   const plan = options.quick ? QUICK : FULL;
@@ -41,7 +43,11 @@ export async function benchTunnel(options: { quick?: boolean } = {}): Promise<Fi
   const workerd = await workerdPids();
   const directHttp = new HttpTarget("direct", direct.port, direct.host);
   const tunnelHttp = new HttpTarget("tunnel", tunnel.port, tunnel.host);
+  let floor: RuntimeFloor | undefined;
+  let floorHttp: HttpTarget | undefined;
   try {
+    floor = await startRuntimeFloor(origin.url);
+    floorHttp = new HttpTarget("floor", floor.port, floor.host);
     figures.push(
       ...(await measurePath(plan, {
         keyPrefix: "",
@@ -54,6 +60,7 @@ export async function benchTunnel(options: { quick?: boolean } = {}): Promise<Fi
         connectorPid,
         connectorLabel: connectorBuild.label,
         scratch,
+        floor: { port: floor.port, host: floor.host, http: floorHttp },
       })),
     );
 
@@ -135,6 +142,8 @@ export async function benchTunnel(options: { quick?: boolean } = {}): Promise<Fi
   } finally {
     directHttp.close();
     tunnelHttp.close();
+    floorHttp?.close();
+    await floor?.close();
     await stopConnector(connector);
     await edge.dispose();
     await origin.close();

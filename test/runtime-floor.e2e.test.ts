@@ -1,0 +1,63 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import WebSocket from "ws";
+import { startBenchOrigin } from "../scripts/bench/bench-origin";
+import { floorMisses } from "../scripts/bench/report";
+import { type RuntimeFloor, startRuntimeFloor } from "../scripts/bench/runtime-floor";
+
+/**
+ * The bench's runtime floor (scripts/bench/runtime-floor.ts) judges which of issue 12's targets no
+ * Workers tunnel can meet; its figures mean something only if it really carries the bench's
+ * requests to the origin and back, through its own workerd and peer process.
+ */
+describe("the bench's runtime floor", () => {
+  let origin: Awaited<ReturnType<typeof startBenchOrigin>>;
+  let floor: RuntimeFloor;
+
+  beforeAll(async () => {
+    origin = await startBenchOrigin();
+    floor = await startRuntimeFloor(origin.url);
+  });
+  afterAll(async () => {
+    await floor?.close();
+    await origin?.close();
+  });
+
+  it("carries a small GET to the origin and its answer back", async () => {
+    for (let i = 0; i < 3; i++) {
+      const response = await fetch(`http://127.0.0.1:${floor.port}/small`);
+      expect(response.status).toBe(200);
+      expect(await response.text()).toBe("ok");
+    }
+    expect(floor.pids).toHaveLength(2);
+  });
+
+  it("relays WebSocket messages, text and binary, to the origin's echo and back", async () => {
+    const socket = new WebSocket(`ws://127.0.0.1:${floor.port}/`);
+    await new Promise((resolve, reject) => socket.once("open", resolve).once("error", reject));
+    const next = () =>
+      new Promise<[Buffer, boolean]>((resolve) =>
+        socket.once("message", (data, binary) => resolve([data as Buffer, binary])),
+      );
+    socket.send("ping 1");
+    expect((await next()).map(String)).toEqual(["ping 1", "false"]);
+    socket.send(Buffer.from([0, 1, 2, 255]));
+    const [bytes, binary] = await next();
+    expect(binary).toBe(true);
+    expect([...bytes]).toEqual([0, 1, 2, 255]);
+    socket.close();
+  });
+
+  it("marks a miss as beyond the floor only when the floor misses the target too", () => {
+    const figure = {
+      key: "get_c1_rps",
+      label: "small GET c=1",
+      unit: "req/s",
+      value: 800,
+      baseline: 20_000,
+      targets: [{ on: "ratio", op: ">=", limit: 0.11 } as const],
+    };
+    expect(floorMisses({ ...figure, floor: 1_000 })).toBe(true);
+    expect(floorMisses({ ...figure, floor: 2_400 })).toBe(false);
+    expect(floorMisses(figure)).toBe(false);
+  });
+});
