@@ -24,6 +24,7 @@ import { ensureTool, type WrkResult, wrk } from "./load-tools";
 import { workerdPids } from "./measure";
 import { FULL, measurePath } from "./path-figures";
 import type { Figure } from "./report";
+import { type RuntimeFloor, startRuntimeFloor } from "./runtime-floor";
 
 const ADMIN_TOKEN = "bench-named-run-admin-token";
 const HOSTNAME = "bench-named.localhost";
@@ -161,7 +162,13 @@ export async function benchNamedRun(options: { quick?: boolean } = {}): Promise<
       // run keeps only the row above, to stay under a minute.
       const directHttp = new HttpTarget("direct", Number(origin.url.port), origin.url.host);
       const namedHttp = new HttpTarget("tunnel", port, `${HOSTNAME}:${port}`);
+      // Read before the floor starts: its workerd is not the tunnel's.
+      const workerd = await workerdPids();
+      let floor: RuntimeFloor | undefined;
+      let floorHttp: HttpTarget | undefined;
       try {
+        floor = await startRuntimeFloor(origin.url);
+        floorHttp = new HttpTarget("floor", floor.port, floor.host);
         figures.push(
           ...(await measurePath(FULL, {
             keyPrefix: "named_run.named4.",
@@ -170,15 +177,18 @@ export async function benchNamedRun(options: { quick?: boolean } = {}): Promise<
             tunnel: { port, host: `${HOSTNAME}:${port}` },
             directHttp,
             tunnelHttp: namedHttp,
-            workerdPids: await workerdPids(),
+            workerdPids: workerd,
             connectorPid: first.child.pid ?? 0,
             connectorLabel: benchConnector().label,
             scratch: home,
+            floor: { port: floor.port, host: floor.host, http: floorHttp },
           })),
         );
       } finally {
         directHttp.close();
         namedHttp.close();
+        floorHttp?.close();
+        await floor?.close();
       }
     }
 
