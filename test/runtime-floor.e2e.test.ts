@@ -28,7 +28,20 @@ describe("the bench's runtime floor", () => {
       expect(response.status).toBe(200);
       expect(await response.text()).toBe("ok");
     }
-    expect(floor.pids).toHaveLength(2);
+    expect(floor.workerdPids).toHaveLength(1);
+    expect(floor.peerPid).toBeGreaterThan(0);
+  });
+
+  it("moves body bytes both ways for the CPU-per-GiB floor, and reaches the origin's bodies", async () => {
+    const base = `http://127.0.0.1:${floor.port}`;
+    const bytes = 3 * 1024 * 1024 + 17;
+    const download = await fetch(`${base}/bytes?n=${bytes}`);
+    expect(download.status).toBe(200);
+    expect((await download.arrayBuffer()).byteLength).toBe(bytes);
+    const upload = await fetch(`${base}/upload`, { method: "POST", body: new Uint8Array(bytes) });
+    expect(await upload.text()).toBe(String(bytes));
+    expect(await (await fetch(`${base}/drain?n=${bytes}`)).text()).toBe(`drain ${bytes}`);
+    expect(await (await fetch(`${base}/fill?n=${bytes}`)).text()).toBe(`fill ${bytes}`);
   });
 
   it("relays WebSocket messages, text and binary, to the origin's echo and back", async () => {

@@ -181,7 +181,7 @@ export async function benchNamedRun(options: { quick?: boolean } = {}): Promise<
             connectorPid: first.child.pid ?? 0,
             connectorLabel: benchConnector().label,
             scratch: home,
-            floor: { port: floor.port, host: floor.host, http: floorHttp },
+            floor: { port: floor.port, host: floor.host, http: floorHttp, runtime: floor },
           })),
         );
       } finally {

@@ -12,6 +12,7 @@ import type { HttpTarget } from "./http-target";
 import { curlDownload, curlPost, type WrkResult, wrk } from "./load-tools";
 import { cpuDuring, percentile, rssGrowthDuring, rssMiB } from "./measure";
 import type { Figure } from "./report";
+import { floorCpuPerGiB, type RuntimeFloor } from "./runtime-floor";
 
 export const MiB = 1024 * 1024;
 export const GiB = 1024 * MiB;
@@ -110,10 +111,10 @@ export interface TunnelPath {
   /** A folder for the upload and echo files. */
   scratch: string;
   /**
-   * The runtime floor (runtime-floor.ts), measured beside the tunnel for the figures set by
-   * latency rather than CPU or bytes: small GETs at c=1 and the WebSocket round trip.
+   * The runtime floor (runtime-floor.ts), measured beside the tunnel: small GETs at c=1, the
+   * WebSocket round trip, and (as a sum of its parts, floorCpuPerGiB) CPU per GiB.
    */
-  floor?: { port: number; host: string; http: HttpTarget };
+  floor?: { port: number; host: string; http: HttpTarget; runtime: RuntimeFloor };
 }
 
 /** Every per-path figure of issue 12 for `subject`, at `plan`'s sizes. */
@@ -275,6 +276,14 @@ export async function measurePath(plan: Plan, subject: TunnelPath): Promise<Figu
       }
     }
   }
+  const floorCpu =
+    floor &&
+    (await floorCpuPerGiB(floor.runtime, floor.http, {
+      downloadBytes: plan.downloadBytes,
+      uploadBytes: plan.uploadBytes,
+      uploadFile: upFile,
+      transfers: plan.transfers,
+    }));
   const rate = (bytes: number, s: number[]) => bytes / MiB / median(s);
   const downMiBps = rate(plan.downloadBytes, seconds.tunnel.down);
   const upMiBps = rate(plan.uploadBytes, seconds.tunnel.up);
@@ -320,6 +329,7 @@ export async function measurePath(plan: Plan, subject: TunnelPath): Promise<Figu
       unit: "s",
       value: cpu.down / ((plan.downloadBytes * plan.transfers) / GiB),
       targets: [{ on: "value", op: "<=", limit: TARGETS.cpuSecondsPerGiB }],
+      floor: floorCpu?.down,
     },
     {
       key: "cpu_s_per_gib_up",
@@ -327,6 +337,7 @@ export async function measurePath(plan: Plan, subject: TunnelPath): Promise<Figu
       unit: "s",
       value: cpu.up / ((plan.uploadBytes * plan.transfers) / GiB),
       targets: [{ on: "value", op: "<=", limit: TARGETS.cpuSecondsPerGiB }],
+      floor: floorCpu?.up,
     },
   );
 

@@ -9,7 +9,11 @@ import { once } from "node:events";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Miniflare } from "miniflare";
-import { workerdPids } from "./measure";
+import type { HttpTarget } from "./http-target";
+import { curlDownload, curlPost } from "./load-tools";
+import { cpuDuring, workerdPids } from "./measure";
+
+const GiB = 1024 * 1024 * 1024;
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 /** The edge Worker's own date (wrangler.toml), so both run the same runtime behaviour. */
@@ -19,8 +23,10 @@ const COMPATIBILITY_DATE = "2026-04-20";
 export interface RuntimeFloor {
   port: number;
   host: string;
-  /** The floor's own workerd and its peer: the floor's "tunnel processes". */
-  pids: number[];
+  /** The floor's own workerd (not the local edge's). */
+  workerdPids: number[];
+  /** The floor's connector stand-in. */
+  peerPid: number;
   close(): Promise<void>;
 }
 
@@ -68,7 +74,8 @@ export async function startRuntimeFloor(origin: URL): Promise<RuntimeFloor> {
     return {
       port: Number(url.port),
       host: url.host,
-      pids: [...workerd, running.pid ?? 0],
+      workerdPids: workerd,
+      peerPid: running.pid ?? 0,
       close: async () => {
         running.kill();
         await miniflare.dispose();
@@ -79,4 +86,49 @@ export async function startRuntimeFloor(origin: URL): Promise<RuntimeFloor> {
     await miniflare.dispose();
     throw error;
   }
+}
+
+/**
+ * The floor's tunnel CPU per GiB, downloaded and uploaded: a lower bound for any Workers tunnel
+ * with a Node connector, summed from the two parts each must do and measured apart —
+ *
+ * - workerd: a Durable Object takes in body bytes as 1 MiB WebSocket messages (the cheapest size)
+ *   and writes them to the visitor's answer, or reads an upload in 1 MiB pieces and sends them on;
+ *   the peer sends from one buffer and drops what it gets, and its CPU is not counted;
+ * - the connector: only its origin I/O, a keep-alive GET of the same bytes read and dropped, or a
+ *   POST of them from one buffer; no WebSocket, no framing.
+ *
+ * Real work (framing, flow control, copies, the WebSocket on the connector's side) only adds.
+ */
+export async function floorCpuPerGiB(
+  floor: RuntimeFloor,
+  http: HttpTarget,
+  sizes: { downloadBytes: number; uploadBytes: number; uploadFile: string; transfers: number },
+): Promise<{ down: number; up: number }> {
+  const { downloadBytes, uploadBytes } = sizes;
+  // One round unmeasured: the peer's and the objects' code is cold (the tunnel's was warmed by the
+  // small GETs and comes after its own first transfer in the median).
+  await curlDownload(floor.port, floor.host, downloadBytes);
+  await http.get(`/drain?n=${downloadBytes}`);
+  await curlPost(floor.port, floor.host, "/upload", sizes.uploadFile, uploadBytes);
+  await http.get(`/fill?n=${uploadBytes}`);
+  let down = 0;
+  let up = 0;
+  for (let i = 0; i < sizes.transfers; i++) {
+    down += (
+      await cpuDuring(floor.workerdPids, () => curlDownload(floor.port, floor.host, downloadBytes))
+    ).cpuSeconds;
+    down += (await cpuDuring([floor.peerPid], () => http.get(`/drain?n=${downloadBytes}`)))
+      .cpuSeconds;
+    up += (
+      await cpuDuring(floor.workerdPids, () =>
+        curlPost(floor.port, floor.host, "/upload", sizes.uploadFile, uploadBytes),
+      )
+    ).cpuSeconds;
+    up += (await cpuDuring([floor.peerPid], () => http.get(`/fill?n=${uploadBytes}`))).cpuSeconds;
+  }
+  return {
+    down: down / ((sizes.downloadBytes * sizes.transfers) / GiB),
+    up: up / ((sizes.uploadBytes * sizes.transfers) / GiB),
+  };
 }

@@ -60,7 +60,7 @@ export async function benchTunnel(options: { quick?: boolean } = {}): Promise<Fi
         connectorPid,
         connectorLabel: connectorBuild.label,
         scratch,
-        floor: { port: floor.port, host: floor.host, http: floorHttp },
+        floor: { port: floor.port, host: floor.host, http: floorHttp, runtime: floor },
       })),
     );
 

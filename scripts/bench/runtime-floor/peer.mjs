@@ -15,8 +15,74 @@ const agent = new http.Agent({ keepAlive: true });
 const edge = new WebSocket(`${floorUrl.replace(/^http/, "ws")}/peer`, { perMessageDeflate: false });
 /** Per WebSocket stream id: the origin's socket. */
 const sockets = new Map();
+/** Per download stream id: its sender, waiting for acknowledgements. */
+const spews = new Map();
+/** A download's message payload: the size workerd takes in cheapest per MiB. */
+const PIECE_BYTES = 1024 * 1024;
+/** Messages a download may have unacknowledged: the floor's flow control. */
+const UNACKED_PIECES = 4;
+/** Set in a binary message's id: the answer ends with this piece. */
+const LAST_PIECE = 0x80000000;
+const piece = Buffer.alloc(4 + PIECE_BYTES, 0x61);
+
+/** Sends `bytes` of body from one buffer, at most UNACKED_PIECES ahead of the DO's writes. */
+function spew(id, bytes) {
+  let left = bytes;
+  let unacked = 0;
+  const pump = () => {
+    while (left > 0 && unacked < UNACKED_PIECES) {
+      const size = Math.min(PIECE_BYTES, left);
+      left -= size;
+      unacked++;
+      piece.writeUInt32BE(left === 0 ? (id | LAST_PIECE) >>> 0 : id, 0);
+      edge.send(piece.subarray(0, 4 + size));
+    }
+    if (left === 0) spews.delete(id);
+  };
+  spews.set(id, () => {
+    unacked--;
+    pump();
+  });
+  pump();
+}
+
+/**
+ * The least a connector does with an origin's body, alone: a keep-alive GET of `bytes` read and
+ * dropped (`drain`), or a POST of `bytes` from one buffer (`fill`). The bench reads this
+ * process's CPU over it; the Durable Object's side is measured apart (worker.js).
+ */
+function originBody(id, verb, bytes) {
+  // The answer says what crossed: the bytes read (drain), or the origin's count of them (fill).
+  const done = (response) => {
+    let read = 0;
+    let text = "";
+    response.on("data", (chunk) => {
+      read += chunk.byteLength;
+      if (verb === "fill") text += chunk;
+    });
+    response.on("end", () => edge.send(`${id} answer ${verb} ${verb === "fill" ? text : read}`));
+  };
+  if (verb === "drain") {
+    http.get(new URL(`/bytes?n=${bytes}`, origin), { agent }, done);
+    return;
+  }
+  const request = http.request(new URL("/upload", origin), { method: "POST", agent }, done);
+  request.setHeader("content-length", bytes);
+  let left = bytes;
+  const write = () => {
+    while (left > 0) {
+      const size = Math.min(PIECE_BYTES, left);
+      left -= size;
+      if (!request.write(piece.subarray(4, 4 + size))) return void request.once("drain", write);
+    }
+    request.end();
+  };
+  write();
+}
 
 function get(id, path) {
+  const originBodyOnly = /^\/(drain|fill)\?n=(\d+)$/.exec(path);
+  if (originBodyOnly) return originBody(id, originBodyOnly[1], Number(originBodyOnly[2]));
   http.get(new URL(path, origin), { agent }, (response) => {
     let body = "";
     response.setEncoding("latin1");
@@ -65,6 +131,8 @@ edge.on("message", (data, binary) => {
   const id = Number(idText);
   const rest = text.slice(idText.length + verb.length + 2);
   if (verb === "get") get(id, rest);
+  else if (verb === "spew") spew(id, Number(rest));
+  else if (verb === "ack") spews.get(id)?.();
   else if (verb === "ws") relayWebSocket(id, rest);
   else if (verb === "text") sockets.get(id)?.send(rest, false);
   else if (verb === "close") sockets.get(id)?.close();

@@ -13,6 +13,11 @@
  */
 import { DurableObject } from "cloudflare:workers";
 
+/** Body messages carry 1 MiB: the size workerd takes in cheapest per MiB (runtime-costs.ts). */
+const PIECE_BYTES = 1024 * 1024;
+/** Set in a binary message's id by the peer: the answer ends with this piece. */
+const LAST_PIECE = 0x80000000;
+
 export class FloorRelay extends DurableObject {
   /** The peer's socket, once it has dialled `/peer`. */
   #peer = null;
@@ -32,7 +37,9 @@ export class FloorRelay extends DurableObject {
     if (!this.#peer) return new Response("no peer", { status: 502 });
     const id = this.#nextId++;
     if (request.headers.get("upgrade") === "websocket") return this.#relayWebSocket(id, url);
-    if (request.method !== "GET") return new Response("the floor carries GETs", { status: 405 });
+    if (url.pathname === "/bytes") return this.#download(id, Number(url.searchParams.get("n")));
+    if (url.pathname === "/upload" && request.method === "POST") return this.#upload(id, request);
+    if (request.method !== "GET") return new Response("not carried by the floor", { status: 405 });
     return new Promise((resolve) => {
       this.#streams.set(id, {
         answer: (body) => {
@@ -61,7 +68,45 @@ export class FloorRelay extends DurableObject {
       this.#streams.get(Number(id))?.[verb]?.(data.slice(id.length + verb.length + 2));
       return;
     }
-    this.#streams.get(new DataView(data).getUint32(0))?.bytes(new Uint8Array(data, 4));
+    const tagged = new DataView(data).getUint32(0);
+    const last = tagged >= LAST_PIECE;
+    this.#streams.get(last ? tagged - LAST_PIECE : tagged)?.bytes(new Uint8Array(data, 4), last);
+  }
+
+  /**
+   * Body bytes the peer sends in 1 MiB messages (from one buffer: no origin), written to the
+   * answer; each message is acknowledged once written, and the peer keeps at most a few unacked.
+   * With peer.mjs's `drain`, the floor's CPU per downloaded GiB (bodies.ts says how).
+   */
+  #download(id, bytes) {
+    const { readable, writable } = new IdentityTransformStream();
+    const writer = writable.getWriter();
+    this.#streams.set(id, {
+      bytes: (chunk, last) => {
+        writer.write(chunk).then(() => this.#peer.send(`${id} ack`));
+        if (!last) return;
+        this.#streams.delete(id);
+        writer.close();
+      },
+    });
+    this.#peer.send(`${id} spew ${bytes}`);
+    return new Response(readable, { headers: { "content-length": String(bytes) } });
+  }
+
+  /** A request body read in 1 MiB pieces and sent to the peer, which drops it; answers its size. */
+  async #upload(id, request) {
+    const reader = request.body.getReader({ mode: "byob" });
+    let received = 0;
+    let buffer = new ArrayBuffer(4 + PIECE_BYTES);
+    for (;;) {
+      const { done, value } = await reader.read(new Uint8Array(buffer, 4, PIECE_BYTES));
+      if (done) break;
+      received += value.byteLength;
+      new DataView(value.buffer).setUint32(0, id);
+      this.#peer.send(new Uint8Array(value.buffer, 0, 4 + value.byteLength));
+      buffer = value.buffer;
+    }
+    return new Response(String(received));
   }
 
   /** A WebSocket: each message crosses to the peer, which relays it to the origin's socket. */
