@@ -10,6 +10,7 @@ import {
   type TunnelKind,
   tunnelDeleted,
 } from "./edge-connection";
+import { sizeHeapForServing } from "./heap-sizing";
 import { ConnectorMetrics } from "./metrics";
 import type { MetricsSource } from "./metrics-server";
 import { OriginAgentPool, type OriginRouter, SingleOriginRouter } from "./origin-router";
@@ -98,6 +99,7 @@ export class TunnelRunner implements MetricsSource {
    * {@link ConnectorError} (wrong credentials, deleted tunnel), after closing the others.
    */
   async run(): Promise<void> {
+    sizeHeapForServing();
     const loops = this.#slots.map(async (slot) => {
       if (slot.index > 0) {
         await sleep(slot.index * HA_CONNECTION_STAGGER_MS, undefined, {
