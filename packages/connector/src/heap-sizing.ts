@@ -8,16 +8,18 @@ import v8 from "node:v8";
  *
  * - `--semi-space-growth-factor=1`: the young generation keeps its first size (2 MiB) instead of
  *   doubling to 32 MiB once enough survives its scavenges, which 100 requests in flight always do.
- * - `--heap-growing-percent=10`: after each full GC the old generation may grow 10 % past what
- *   was live before the next one, instead of V8's factor of 1.1–4 picked from GC speed, under
- *   which promoted garbage from requests in flight piled up to 15–31 MiB over ≈ 9 MiB live.
+ * - `--heap-growing-percent=100`: after each full GC the old generation may grow to twice what
+ *   was live before the next one, instead of V8's factor of up to 4 picked from GC speed, under
+ *   which garbage promoted from requests in flight piled up to 15–31 MiB over ≈ 9 MiB live.
  *
- * Built connector, the bench's load sequence (wrk c=1 and c=10, then c=100; a/b/b/a, load ≈ 5):
- * peak RSS at c=100 108–118 → 72 MiB; connector CPU per small request 127–144 → 139–140 µs, per
- * MiB downloaded 4.3–4.5 → 4.0–5.1 ms, uploaded 3.7–4.0 → 2.5–2.8 ms (scripts/bench/README.md,
- * "Session 6"). Bodies' buffers are freed by young GCs apart from this (body-garbage.ts).
+ * Built bundles, the bench's load sequence (wrk c=1 and c=10, then c=100; a/b/b/a, load 4–6):
+ * peak RSS at c=100 105–118 MiB unset, 90 with the first flag alone, 73–75 with both (83 with
+ * 200 %, 72 with 10 %); connector CPU per small request and per body MiB no higher (within the
+ * noise). Bodies' buffers are freed by young GCs apart from this (body-garbage.ts): 0 full GCs in
+ * 192 MiB up or down, 0–3 in 4 × 64 MiB at once, as unset. From source, tsx keeps the heap several
+ * times larger and V8 then marks it every ~30 MiB of body: a cost of `pnpm burrow` only.
  */
-export const SERVING_HEAP_FLAGS = ["--semi-space-growth-factor=1", "--heap-growing-percent=10"];
+export const SERVING_HEAP_FLAGS = ["--semi-space-growth-factor=1", "--heap-growing-percent=100"];
 
 let sized = false;
 
