@@ -33,5 +33,5 @@ describe("sizeHeapForServing", () => {
     expect(youngGenerationAfterChurn(false)).toBeGreaterThanOrEqual(16);
     // tsx's loader has grown it from 2 to 4 MiB by the time the flags are set.
     expect(youngGenerationAfterChurn(true)).toBeLessThanOrEqual(4);
-  });
+  }, 60_000); // two Node processes starting tsx and allocating: seconds on a busy 2-core box
 });
