@@ -63,7 +63,7 @@ function plainFigures(section: string, values: Record<string, number>): Figure[]
  * the same run (issue 12: warm-cache calls at most 1.5× direct).
  */
 function vpcFigures(values: Record<string, number>): Figure[] {
-  const { warm_p50_ms: warm, direct_p50_ms: direct, ...rest } = values;
+  const { warm_p50_ms: warm, direct_p50_ms: direct, floor_p50_ms: floor, ...rest } = values;
   const judged: Figure[] = [];
   if (warm !== undefined) {
     judged.push({
@@ -74,6 +74,18 @@ function vpcFigures(values: Record<string, number>): Figure[] {
       baseline: direct,
       baselineName: "direct",
       targets: [{ on: "ratio", op: "<=", limit: 1.5 }],
+    });
+  }
+  if (floor !== undefined) {
+    // Not judged: what the runtime alone charges for a service-binding hop to a Worker that
+    // answers at once, so the row above can be read against it.
+    judged.push({
+      key: "vpc.floor_p50_ms",
+      label: "  floor: same call to a Worker answering at once, p50",
+      unit: "ms",
+      value: floor,
+      baseline: direct,
+      baselineName: "direct",
     });
   }
   return [...judged, ...plainFigures("vpc", rest)];

@@ -50,6 +50,17 @@ export interface LocalEdgeOptions {
    */
   directWorkers?: string[];
   /**
+   * Workers that are not Burrow's, run beside them (after them, so never the entry Worker), e.g.
+   * the VPC bench's floor Worker.
+   */
+  extraWorkers?: WorkerOptions[];
+  /**
+   * More service bindings, by Worker name then binding name, on top of what its wrangler.toml
+   * declares (Miniflare's form: `{ name, entrypoint, props }`), e.g. the VPC bench's consumer to
+   * its floor Worker.
+   */
+  serviceBindings?: Record<string, Record<string, unknown>>;
+  /**
    * How long (ms) the edge's event loop may go without polling its sockets while requests keep
    * coming ({@link SOCKET_POLL_MS} unless given); 0 turns the gate off, to measure without it.
    */
@@ -111,6 +122,7 @@ export async function startLocalEdge(options: LocalEdgeOptions = {}): Promise<Lo
             ? ({ ...worker, unsafeDirectSockets: [{ host: LOCAL_HOST, port: 0 }] } as WorkerOptions)
             : worker,
         ),
+        ...(options.extraWorkers ?? []),
       ],
       host: LOCAL_HOST,
       // Miniflare's own entry port stays private (see withPublicSocket); nobody is told of it.
@@ -236,7 +248,10 @@ async function workerFromConfig(
     // when the edge is started from a sub-folder such as test/ ("can't use .. to break out").
     modulesRoot: REPO_ROOT,
     bindings: { ...(workerOptions.bindings ?? {}), ...(options.vars?.[name] ?? {}) },
-    serviceBindings: serviceBindingsWithProps(workerOptions.serviceBindings, config.services),
+    serviceBindings: {
+      ...serviceBindingsWithProps(workerOptions.serviceBindings, config.services),
+      ...(options.serviceBindings?.[name] ?? {}),
+    },
     ratelimits: ratelimits as WorkerOptions["ratelimits"],
     // WorkerOptions is a union over how modules are given (`modules` list vs. `modulesRules`);
     // wrangler's options type the other branch, so TypeScript sees no overlap without `unknown`.

@@ -1,6 +1,7 @@
 import { type Connector, startConnector, stopConnector } from "@burrow/connector/testing";
 import { type LocalEdge, startLocalEdge, workerVars } from "@burrow/local-edge";
 import { type DnsServer, type DnsZone, startDnsServer } from "./dns-server";
+import { floorBinding, floorWorker } from "./floor-worker";
 import { type PrivateOrigin, startPrivateOrigin } from "./private-origin";
 
 /** The service id the example consumer's wrangler.toml names in its binding's props. */
@@ -58,6 +59,13 @@ export interface VpcStackOptions {
   serviceUrl?: string;
   /** Registers the Workers in wrangler's dev registry at this folder (see startLocalEdge). */
   devRegistryPath?: string;
+  /**
+   * Also runs the bench's floor Worker (floor-worker.ts), bound to the consumer as BENCH_FLOOR:
+   * the consumer's `/floor/<path>` calls it as `/<path>` calls PRIVATE_API.
+   */
+  floor?: boolean;
+  /** The connector program to run instead of this checkout's source (e.g. the built bundle). */
+  connectorCommand?: string[];
   log?: (message: string) => void;
 }
 
@@ -90,6 +98,12 @@ export async function startVpcStack(options: VpcStackOptions = {}): Promise<VpcS
       rateLimits: { "burrow-quick-tunnel": { MINT_RATE_LIMIT: { limit: 10_000, period: 60 } } },
       devRegistryPath: options.devRegistryPath,
       directWorkers: [CONSUMER_WORKER],
+      ...(options.floor
+        ? {
+            extraWorkers: [floorWorker()],
+            serviceBindings: { [CONSUMER_WORKER]: floorBinding(EXAMPLE_SERVICE_ID) },
+          }
+        : {}),
       log: options.log,
     });
     cleanups.push(() => edge.dispose());
@@ -106,6 +120,7 @@ export async function startVpcStack(options: VpcStackOptions = {}): Promise<VpcS
         ...(options.connectorArgs ?? []),
       ],
       env: options.connectorEnv,
+      command: options.connectorCommand,
     });
     cleanups.push(() => stopConnector(connector));
     const tunnelId = connector.tunnelId;

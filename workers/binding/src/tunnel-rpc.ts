@@ -1,6 +1,7 @@
 import {
   ConnectionPicker,
   connectionStub,
+  fetchServiceOn,
   isConnectionGone,
   replayableRequest,
   tunnelStub,
@@ -39,7 +40,7 @@ export async function callVpcService(
     const copy = nextCopy();
     if (copy === null) break;
     try {
-      return await connectionStub(env.TUNNEL_CONNECTION, objectName).fetchService(copy, route);
+      return await fetchServiceOn(connectionStub(env.TUNNEL_CONNECTION, objectName), copy, route);
     } catch (error) {
       if (!isConnectionGone(error)) throw error;
       picker.forget(tunnelId);

@@ -99,6 +99,11 @@ export class FakeConnector {
     this.#socket.close(1000, "test done");
   }
 
+  /** Drains, as a connector shutting down does: the edge routes new calls elsewhere. */
+  goAway(): void {
+    this.#send({ kind: "goAway", streamId: 0, reason: "test drains" });
+  }
+
   #send(frame: Frame): void {
     this.#socket.send(encodeFrame(frame));
   }

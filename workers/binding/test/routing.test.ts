@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
+import { tunnelStub } from "@burrow/tunnel-contract";
 import { FEATURES } from "@burrow/wire";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import {
   createTestTunnel,
   FakeConnector,
@@ -120,6 +121,34 @@ describe("routing a binding's request", () => {
       "A burst.internal",
       "AAAA burst.internal",
     ]);
+  });
+
+  it("moves a call off a connection that drained after the binding listed it", async () => {
+    const { tunnelId, connector: first } = await serviceOnFakeTunnel(byName("drain.internal"));
+    const second = await FakeConnector.attach(tunnelId);
+    connectors.push(second);
+    // Lists both connections in this isolate's picker (kept 2 s), which then alternates them.
+    const warm = await env.API_A.fetch("http://drain.internal/");
+    expect(warm.status).toBe(200);
+    await warm.arrayBuffer();
+    first.goAway();
+    await vi.waitFor(
+      async () => {
+        const routes = await tunnelStub(env.TUNNEL, tunnelId).routes();
+        expect(routes.vpcConnectionIds).toHaveLength(1);
+      },
+      { timeout: 5_000 },
+    );
+    // Calls picking the drained connection's object are told CONNECTION_GONE by it and go on to
+    // the other connection: none fails and none reaches the drained one.
+    const before = first.heads.length;
+    for (let i = 0; i < 4; i++) {
+      const response = await env.API_A.fetch(`http://drain.internal/${i}`);
+      expect(response.status).toBe(200);
+      await response.arrayBuffer();
+    }
+    expect(first.heads.length).toBe(before);
+    expect(second.heads.length).toBeGreaterThanOrEqual(4);
   });
 
   it("passes the origin's statuses through unchanged", async () => {

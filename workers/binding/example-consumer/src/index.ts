@@ -11,9 +11,15 @@ export default {
         new URL(`${url.pathname.slice("/direct".length)}${url.search}`, env.DIRECT_ORIGIN),
       );
     }
-    const target = new URL(`${url.pathname}${url.search}`, env.SERVICE_URL);
+    // Benchmarks only: `/floor/<path>` makes the same call through BENCH_FLOOR, a binding the VPC
+    // bench adds to a Worker that answers at once (workers/binding/local/floor-worker.ts).
+    const floor = (env as Env & { BENCH_FLOOR?: Service }).BENCH_FLOOR;
+    const viaFloor = floor !== undefined && url.pathname.startsWith("/floor/");
+    const binding = viaFloor ? floor : env.PRIVATE_API;
+    const path = viaFloor ? url.pathname.slice("/floor".length) : url.pathname;
+    const target = new URL(`${path}${url.search}`, env.SERVICE_URL);
     try {
-      return await env.PRIVATE_API.fetch(target, {
+      return await binding.fetch(target, {
         method: request.method,
         headers: { accept: request.headers.get("accept") ?? "*/*" },
         body: request.method === "GET" || request.method === "HEAD" ? null : request.body,

@@ -5,7 +5,7 @@ import {
   TUNNEL_FETCH_HEADERS,
   type TunnelConnectionRpc,
   type TunnelOperation,
-  type VpcRoute,
+  vpcRouteOf,
 } from "@burrow/tunnel-contract";
 import { type DnsRecordType, FEATURES, HANDSHAKE_HEADERS } from "@burrow/wire";
 import type { DnsLookup } from "../tunnel/dns-cache";
@@ -79,12 +79,10 @@ export class TunnelConnection extends DurableObject<Env> implements TunnelConnec
     const operation = request.headers.get(TUNNEL_FETCH_HEADERS.operation) as TunnelOperation;
     if (operation === "connect") return this.#accept(request);
     if (operation === "forward") return forwardVisitor(request, this.#public);
+    // A VPC call (vpc-proxy.ts, fetchServiceOn); throws CONNECTION_GONE when this connection
+    // cannot take it.
+    if (operation === "vpc") return serveVpcCall(request, vpcRouteOf(request), this.#vpc);
     return new Response("unknown connection operation", { status: 400 });
-  }
-
-  /** A VPC call (vpc-proxy.ts); throws CONNECTION_GONE when this connection cannot take it. */
-  async fetchService(request: Request, route: VpcRoute): Promise<Response> {
-    return serveVpcCall(request, route, this.#vpc);
   }
 
   /** One DNS question for the Tunnel DO's cache, asked of this object's connector. */

@@ -1,5 +1,6 @@
 import {
   type ConnectionRecord,
+  fetchServiceOn,
   isConnectionGone,
   replayableRequest,
   type VpcRoute,
@@ -35,7 +36,7 @@ export async function dispatchVpcCall(
   const answer = await onEachVpcConnection(vpc, (object) => {
     const copy = nextCopy();
     if (copy === null) throw fail("the tunnel's VPC connection closed as the call started");
-    return object.fetchService(copy, route);
+    return fetchServiceOn(object, copy, route);
   });
   if (answer === null) throw fail(new NoVpcConnector().message);
   return answer;
