@@ -74,18 +74,8 @@ function vpcFigures(values: Record<string, number>): Figure[] {
       baseline: direct,
       baselineName: "direct",
       targets: [{ on: "ratio", op: "<=", limit: 1.5 }],
-    });
-  }
-  if (floor !== undefined) {
-    // Not judged: what the runtime alone charges for a service-binding hop to a Worker that
-    // answers at once, so the row above can be read against it.
-    judged.push({
-      key: "vpc.floor_p50_ms",
-      label: "  floor: same call to a Worker answering at once, p50",
-      unit: "ms",
-      value: floor,
-      baseline: direct,
-      baselineName: "direct",
+      // The same call through the runtime floor by a service binding (floor-worker.ts).
+      floor,
     });
   }
   return [...judged, ...plainFigures("vpc", rest)];

@@ -8,7 +8,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { Miniflare } from "miniflare";
+import { Miniflare, type WorkerOptions } from "miniflare";
 import type { HttpTarget } from "./http-target";
 import { curlDownload, curlPost } from "./load-tools";
 import { cpuDuring, workerdPids } from "./measure";
@@ -16,6 +16,8 @@ import { cpuDuring, workerdPids } from "./measure";
 const GiB = 1024 * 1024 * 1024;
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
+/** The floor Worker's folder: worker.js (the Worker, its Durable Object) and peer.mjs. */
+export const FLOOR_DIR = path.join(HERE, "runtime-floor");
 /** The edge Worker's own date (wrangler.toml), so both run the same runtime behaviour. */
 const COMPATIBILITY_DATE = "2026-04-20";
 
@@ -30,6 +32,23 @@ export interface RuntimeFloor {
   close(): Promise<void>;
 }
 
+/**
+ * Miniflare options for the floor Worker named `name`, on a loopback socket of its own (as the
+ * local edge serves the edge Worker: no Miniflare entry hop), where its peer dials `/peer`.
+ */
+export function floorWorkerOptions(name: string): WorkerOptions {
+  return {
+    name,
+    modules: true,
+    scriptPath: path.join(FLOOR_DIR, "worker.js"),
+    // Module names are paths below this root; the default (the cwd) breaks from test/.
+    modulesRoot: FLOOR_DIR,
+    compatibilityDate: COMPATIBILITY_DATE,
+    durableObjects: { FLOOR_RELAY: "FloorRelay" },
+    unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }],
+  } as WorkerOptions;
+}
+
 /** Starts the floor Worker in a Miniflare of its own and its peer process, relaying to `origin`. */
 export async function startRuntimeFloor(origin: URL): Promise<RuntimeFloor> {
   // Only this instance's runtime counts, not the local edge's workerd.
@@ -37,38 +56,13 @@ export async function startRuntimeFloor(origin: URL): Promise<RuntimeFloor> {
   const miniflare = new Miniflare({
     host: "127.0.0.1",
     port: 0,
-    workers: [
-      {
-        name: "floor",
-        modules: true,
-        scriptPath: path.join(HERE, "runtime-floor/worker.js"),
-        // Module names are paths below this root; the default (the cwd) breaks from test/.
-        modulesRoot: path.join(HERE, "runtime-floor"),
-        compatibilityDate: COMPATIBILITY_DATE,
-        durableObjects: { FLOOR_RELAY: "FloorRelay" },
-        // Its own socket, as the local edge serves the edge Worker: no Miniflare entry hop.
-        unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }],
-      },
-    ],
+    workers: [floorWorkerOptions("floor")],
   });
   let peer: ChildProcess | undefined;
   try {
     await miniflare.ready;
     const url = await miniflare.unsafeGetDirectURL("floor");
-    peer = spawn(
-      process.execPath,
-      [path.join(HERE, "runtime-floor/peer.mjs"), url.origin, origin.href],
-      {
-        stdio: ["ignore", "pipe", "inherit"],
-      },
-    );
-    const [line] = (await Promise.race([
-      once(peer.stdout!, "data"),
-      once(peer, "exit").then(() => {
-        throw new Error("the floor's peer exited before dialling");
-      }),
-    ])) as [Buffer];
-    if (!line.toString().startsWith("ready")) throw new Error(`floor peer said ${line}`);
+    peer = await startFloorPeer(url, origin);
     const workerd = (await workerdPids()).filter((pid) => !others.has(pid));
     const running = peer;
     return {
@@ -131,4 +125,26 @@ export async function floorCpuPerGiB(
     down: down / ((sizes.downloadBytes * sizes.transfers) / GiB),
     up: up / ((sizes.uploadBytes * sizes.transfers) / GiB),
   };
+}
+
+/** Starts the floor's peer (peer.mjs) against the floor Worker at `floorUrl`; resolves once dialled. */
+export async function startFloorPeer(floorUrl: URL, origin: URL): Promise<ChildProcess> {
+  const peer = spawn(
+    process.execPath,
+    [path.join(FLOOR_DIR, "peer.mjs"), floorUrl.origin, origin.href],
+    { stdio: ["ignore", "pipe", "inherit"] },
+  );
+  try {
+    const [line] = (await Promise.race([
+      once(peer.stdout!, "data"),
+      once(peer, "exit").then(() => {
+        throw new Error("the floor's peer exited before dialling");
+      }),
+    ])) as [Buffer];
+    if (!line.toString().startsWith("ready")) throw new Error(`floor peer said ${line}`);
+    return peer;
+  } catch (error) {
+    peer.kill();
+    throw error;
+  }
 }

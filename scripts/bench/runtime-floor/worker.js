@@ -11,7 +11,7 @@
  * Peer → DO, text: `<id> answer <body>` (one small answer, whole), `<id> text <data>`,
  * `<id> close`. Binary WebSocket data, either way: `[id u32][bytes]`.
  */
-import { DurableObject } from "cloudflare:workers";
+import { DurableObject, WorkerEntrypoint } from "cloudflare:workers";
 
 /** Body messages carry 1 MiB: the size workerd takes in cheapest per MiB (runtime-costs.ts). */
 const PIECE_BYTES = 1024 * 1024;
@@ -130,6 +130,16 @@ export class FloorRelay extends DurableObject {
       });
       this.#peer.send(`${id} ws ${url.pathname}`);
     });
+  }
+}
+
+/**
+ * The same relay reached by a service binding, shaped as burrow-binding's `VpcServiceBinding`:
+ * the VPC bench's floor (workers/binding/local/floor-worker.ts).
+ */
+export class Floor extends WorkerEntrypoint {
+  fetch(request) {
+    return this.env.FLOOR_RELAY.getByName("floor").fetch(request);
   }
 }
 

@@ -1,7 +1,8 @@
 import { type Connector, startConnector, stopConnector } from "@burrow/connector/testing";
 import { type LocalEdge, startLocalEdge, workerVars } from "@burrow/local-edge";
+import { startFloorPeer } from "../../../scripts/bench/runtime-floor";
 import { type DnsServer, type DnsZone, startDnsServer } from "./dns-server";
-import { floorBinding, floorWorker } from "./floor-worker";
+import { FLOOR_WORKER, floorBinding, floorWorker } from "./floor-worker";
 import { type PrivateOrigin, startPrivateOrigin } from "./private-origin";
 
 /** The service id the example consumer's wrangler.toml names in its binding's props. */
@@ -107,6 +108,10 @@ export async function startVpcStack(options: VpcStackOptions = {}): Promise<VpcS
       log: options.log,
     });
     cleanups.push(() => edge.dispose());
+    if (options.floor) {
+      const peer = await startFloorPeer(await edge.workerUrl(FLOOR_WORKER), origin.url);
+      cleanups.push(async () => peer.kill());
+    }
 
     const connector = await startConnector({
       edge: edge.url,
