@@ -41,12 +41,18 @@ describe("youngGenerationGc", () => {
     expect(gc).not.toBeNull();
     gc!(); // start from a collected young generation
     await nextTurn();
-    const before = process.memoryUsage().arrayBuffers;
-    // What a socket read leaves behind: fresh 64 KiB buffers, dropped once written on.
-    let sum = 0;
-    for (let i = 0; i < 256; i++) sum += Buffer.allocUnsafeSlow(64 * 1024).fill(i).byteLength;
-    expect(sum).toBe(16 * MiB);
-    const piledUp = process.memoryUsage().arrayBuffers - before;
+    // What a socket read leaves behind: fresh 64 KiB buffers, dropped once written on. On a busy
+    // machine V8 itself sometimes collects in the middle of this (external memory pressure), which
+    // leaves nothing to measure: then pile them up again.
+    let before = 0;
+    let piledUp = 0;
+    for (let attempt = 0; attempt < 5 && piledUp < 12 * MiB; attempt++) {
+      before = process.memoryUsage().arrayBuffers;
+      let sum = 0;
+      for (let i = 0; i < 256; i++) sum += Buffer.allocUnsafeSlow(64 * 1024).fill(i).byteLength;
+      expect(sum).toBe(16 * MiB);
+      piledUp = process.memoryUsage().arrayBuffers - before;
+    }
     gc!();
     // V8 frees dead buffers' memory on a helper thread once the GC has found them.
     let freed = 0;
