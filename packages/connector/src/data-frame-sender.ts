@@ -21,10 +21,10 @@ const POOLED_BUFFER_BYTES = dataFrameBytes(MAX_DATA_CHUNK_BYTES);
  */
 const POOLED_FROM_BYTES = POOLED_BUFFER_BYTES / 2;
 /**
- * Buffers kept for reuse per connection (1 MiB): a stream's whole window in full frames, what a
- * download at full speed has in the socket at once. More streams at once allocate the rest.
+ * Buffers kept for reuse per connection (2 × 512 KiB): a stream's initial window in full frames,
+ * what a download at full speed has in the socket at once. More streams at once allocate the rest.
  */
-const POOL_SIZE = 4;
+const POOL_SIZE = 2;
 
 /**
  * Sends `data` frames as masked WebSocket messages without the copy `ws.send` makes of each one,
