@@ -78,6 +78,31 @@ export function encodeDataFrameInto(
   return totalBytes;
 }
 
+/**
+ * Frames a payload already in place: `target` holds `payloadBytes` at DATA_FRAME_PAYLOAD_OFFSET
+ * and room for {@link dataFrameBytes} in all; the header and padding around the payload are
+ * written (the payload is not touched) and the frame is returned, a view of `target`. Its bytes
+ * are those of `encodeFrame({ kind: "data", streamId, bytes })`, without copying the payload.
+ */
+export function encodeDataFrameAround(
+  target: Uint8Array,
+  streamId: number,
+  payloadBytes: number,
+): Uint8Array {
+  if (!isUint(streamId, MAX_UINT32)) {
+    throw new RangeError(`cannot encode data frame: stream id ${streamId} is not a uint32`);
+  }
+  const totalBytes = dataFrameBytes(payloadBytes);
+  if (totalBytes > MAX_FRAME_BYTES || target.byteLength < totalBytes) {
+    throw new RangeError(
+      `data frame needs ${totalBytes} bytes; the buffer has ${target.byteLength} (limit ${MAX_FRAME_BYTES})`,
+    );
+  }
+  const frame = target.subarray(0, totalBytes);
+  writeHotDataFrame(frame, streamId, [], payloadBytes);
+  return frame;
+}
+
 function dataSegmentBytes(payloadBytes: number): number {
   return FRAME_WORDS * WORD_BYTES + padToWord(payloadBytes);
 }
@@ -794,3 +819,10 @@ function findProblem(frame: Frame): string | undefined {
 function assertNever(value: never): never {
   throw new TypeError(`unknown frame kind ${(value as { kind: string }).kind}`);
 }
+
+/**
+ * Where a `data` frame's payload starts in its encoding, whatever its size: a sender may read a
+ * payload straight into a buffer at this offset and frame it there ({@link encodeDataFrameAround}).
+ * (Here, after FRAME_WORDS: dataFrameBytes reads it.)
+ */
+export const DATA_FRAME_PAYLOAD_OFFSET = dataFrameBytes(0);

@@ -1,9 +1,11 @@
 import { describe, expect, it } from "vitest";
 import {
+  DATA_FRAME_PAYLOAD_OFFSET,
   dataFrameBytes,
   decodeFrame,
   decodeFrameWithCapnp,
   encodeDataFrame,
+  encodeDataFrameAround,
   encodeDataFrameInto,
   encodeFrame,
   encodeFrameWithCapnp,
@@ -212,6 +214,32 @@ describe("hot-frame codec against the generated capnp-es codec", () => {
     expect(() => encodeDataFrameInto(new Uint8Array(16), 1, [new Uint8Array(1)])).toThrow(
       RangeError,
     );
+  });
+
+  it("frames a payload read in place as the same bytes encodeFrame writes, payload untouched", () => {
+    const random = prng(SEED + 4);
+    // Old bytes everywhere around the payload (0xff), as in a buffer read into and framed again.
+    const backing = new Uint8Array(4096);
+    for (let n = 0; n < 200; n++) {
+      const payloadBytes = Math.floor(random() * 1000);
+      const payload = new Uint8Array(payloadBytes);
+      for (let i = 0; i < payloadBytes; i++) payload[i] = Math.floor(random() * 256);
+      backing.fill(0xff);
+      backing.set(payload, DATA_FRAME_PAYLOAD_OFFSET);
+      const frame = encodeDataFrameAround(backing, n * 17, payloadBytes);
+      const where = `seed ${SEED + 4}, frame ${n}`;
+      expect(frame.buffer, where).toBe(backing.buffer);
+      expect(frame.byteLength, where).toBe(dataFrameBytes(payloadBytes));
+      const reference = encodeFrame({ kind: "data", streamId: n * 17, bytes: payload });
+      expect(hex(frame), where).toBe(hex(reference));
+      const decoded = decodeFrameWithCapnp(frame);
+      if (!decoded.ok || decoded.frame.kind !== "data") throw new Error(where);
+      expect(hex(decoded.frame.bytes), where).toBe(hex(payload));
+    }
+    expect(() => encodeDataFrameAround(new Uint8Array(DATA_FRAME_PAYLOAD_OFFSET), 1, 1)).toThrow(
+      RangeError,
+    );
+    expect(() => encodeDataFrameAround(new Uint8Array(64), -1, 0)).toThrow(RangeError);
   });
 
   it("hands out payload views into the input only when asked to", () => {

@@ -4,9 +4,11 @@
  */
 export type { DecodeOptions } from "./codec";
 export {
+  DATA_FRAME_PAYLOAD_OFFSET,
   dataFrameBytes,
   decodeFrame,
   encodeDataFrame,
+  encodeDataFrameAround,
   encodeDataFrameInto,
   encodeFrame,
 } from "./codec";
