@@ -17,11 +17,13 @@ import type {
 import { MAX_FRAME_BYTES } from "./frame";
 import * as gen from "./gen/frame";
 import {
+  DATA_FRAME_HEADER_BYTES,
   decodeHotFrame,
   encodeHotDataFrame,
   encodeHotFrame,
   isHotKind,
   writeHotDataFrame,
+  writeHotDataFrameHeader,
 } from "./hot-frames";
 import { checkMessage } from "./message-bounds";
 
@@ -101,6 +103,34 @@ export function encodeDataFrameAround(
   const frame = target.subarray(0, totalBytes);
   writeHotDataFrame(frame, streamId, [], payloadBytes);
   return frame;
+}
+
+/**
+ * Where a `data` frame's payload starts in its encoding, whatever its size: a sender may read a
+ * payload straight into a buffer at this offset and frame it there ({@link encodeDataFrameAround}).
+ */
+export const DATA_FRAME_PAYLOAD_OFFSET = DATA_FRAME_HEADER_BYTES;
+
+/**
+ * Writes the bytes of a `data` frame that come before its payload (DATA_FRAME_PAYLOAD_OFFSET of
+ * them) into `target`; returns the frame's whole length. The payload follows them, then zero
+ * padding up to that length (0–7 bytes): a sender that writes these pieces one after another
+ * sends exactly `encodeFrame({ kind: "data", streamId, bytes })`, without joining the payload.
+ */
+export function encodeDataFrameHeader(
+  target: Uint8Array,
+  streamId: number,
+  payloadBytes: number,
+): number {
+  if (!isUint(streamId, MAX_UINT32)) {
+    throw new RangeError(`cannot encode data frame: stream id ${streamId} is not a uint32`);
+  }
+  const totalBytes = dataFrameBytes(payloadBytes);
+  if (totalBytes > MAX_FRAME_BYTES || target.byteLength < DATA_FRAME_HEADER_BYTES) {
+    throw new RangeError(`data frame of ${payloadBytes} bytes cannot be encoded here`);
+  }
+  writeHotDataFrameHeader(target, streamId, payloadBytes, totalBytes);
+  return totalBytes;
 }
 
 function dataSegmentBytes(payloadBytes: number): number {
@@ -819,10 +849,3 @@ function findProblem(frame: Frame): string | undefined {
 function assertNever(value: never): never {
   throw new TypeError(`unknown frame kind ${(value as { kind: string }).kind}`);
 }
-
-/**
- * Where a `data` frame's payload starts in its encoding, whatever its size: a sender may read a
- * payload straight into a buffer at this offset and frame it there ({@link encodeDataFrameAround}).
- * (Here, after FRAME_WORDS: dataFrameBytes reads it.)
- */
-export const DATA_FRAME_PAYLOAD_OFFSET = dataFrameBytes(0);

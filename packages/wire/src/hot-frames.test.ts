@@ -6,6 +6,7 @@ import {
   decodeFrameWithCapnp,
   encodeDataFrame,
   encodeDataFrameAround,
+  encodeDataFrameHeader,
   encodeDataFrameInto,
   encodeFrame,
   encodeFrameWithCapnp,
@@ -240,6 +241,25 @@ describe("hot-frame codec against the generated capnp-es codec", () => {
       RangeError,
     );
     expect(() => encodeDataFrameAround(new Uint8Array(64), -1, 0)).toThrow(RangeError);
+  });
+
+  it("writes a data frame's header to go before a payload sent on its own, padding after", () => {
+    const random = prng(SEED + 5);
+    const header = new Uint8Array(DATA_FRAME_PAYLOAD_OFFSET);
+    for (let n = 0; n < 200; n++) {
+      const payload = new Uint8Array(Math.floor(random() * 1000));
+      for (let i = 0; i < payload.length; i++) payload[i] = Math.floor(random() * 256);
+      header.fill(0xff);
+      const total = encodeDataFrameHeader(header, n * 13, payload.length);
+      const padding = new Uint8Array(total - DATA_FRAME_PAYLOAD_OFFSET - payload.length);
+      const where = `seed ${SEED + 5}, frame ${n}`;
+      expect(padding.length, where).toBeLessThan(8);
+      const joined = new Uint8Array([...header, ...payload, ...padding]);
+      expect(hex(joined), where).toBe(
+        hex(encodeFrame({ kind: "data", streamId: n * 13, bytes: payload })),
+      );
+    }
+    expect(() => encodeDataFrameHeader(new Uint8Array(8), 1, 1)).toThrow(RangeError);
   });
 
   it("hands out payload views into the input only when asked to", () => {

@@ -9,6 +9,7 @@ export {
   decodeFrame,
   encodeDataFrame,
   encodeDataFrameAround,
+  encodeDataFrameHeader,
   encodeDataFrameInto,
   encodeFrame,
 } from "./codec";
