@@ -21,18 +21,19 @@ const MASKED = 0x80;
 const NATIVE_MASK_FROM_BYTES = 48;
 
 /**
- * Sends `data` frames as masked WebSocket messages straight from the chunks the origin's socket
- * was read into: each chunk is masked in place and written as it is, between the frame's headers
- * and its padding, so no byte of a body is copied in this process.
+ * Sends `data` frames as masked WebSocket messages straight from the chunks node:http handed
+ * over: each chunk is masked in place and written as it is, between the frame's headers and its
+ * padding, so the connector adds no copy of its own to a body's bytes.
  *
  * `ws.send` copies every message once more to mask it (a client must mask every byte, RFC 6455
- * §5.3), and encoding the frame first is a copy of its own: per MiB downloaded, two MiB of fresh
- * memory and two copies on top of node:http's. Session 4 cut that to one copy into pooled
- * buffers; perf of the connector over downloads then still had memmove, that copy, at ≈ 17 % of
- * its CPU. Now the connector writes the WebSocket header (masking key included), the frame's
- * header, the chunks and the padding, masked with one key as one message, to the TCP socket
- * under the WebSocket, exactly as ws writes a frame: the socket is corked for the turn, so the
- * pieces leave in one writev.
+ * §5.3), and encoding the frame first is a copy of its own. Session 4 cut that to one copy into
+ * pooled buffers; now the connector writes the WebSocket header (masking key included), the
+ * frame's header, the chunks and the padding, masked with one key as one message, to the TCP
+ * socket under the WebSocket, exactly as ws writes a frame: the socket is corked for the turn, so
+ * the pieces leave in one writev. Connector CPU per downloaded MiB, paired runs against the pooled
+ * copy: 1.65 → 1.15–1.20 ms at load ≈ 2 (not confirmed at load 4–5, where runs spread 1.6–4.4),
+ * and 4.7–4.8 → 2.0–3.6 ms without bufferutil (scripts/bench/README.md, session 6). The copy
+ * node:http's parser makes of every body chunk remains (perf: memmove ≈ 16 % of the CPU).
  *
  * The chunks are taken over: they are masked in place, so the caller must not read them again
  * (the response relay hands over what node:http read for it; the inspector copies what it keeps

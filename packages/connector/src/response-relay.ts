@@ -5,7 +5,10 @@ import { type Header, MAX_DATA_CHUNK_BYTES, type SendWindow } from "@burrow/wire
 export interface ResponseSink {
   /** The response head, with `body` carried along (empty for none) and whether it ends here. */
   head(status: number, statusText: string, headers: Header[], body: Uint8Array, end: boolean): void;
-  /** One `data` frame made of `chunks` joined (`byteLength` in all), within the window. */
+  /**
+   * One `data` frame made of `chunks` joined (`byteLength` in all), within the window. The chunks
+   * are handed over: the sender may mask them in place (data-frame-sender.ts).
+   */
   data(chunks: Uint8Array[], byteLength: number): void;
   /** The body is complete: an `end` frame (not called when the head already ended it). */
   end(): void;
