@@ -50,8 +50,9 @@ export interface StreamContext {
   observer?: StreamObserver | null;
   send(frame: Frame): void;
   /**
-   * Sends one `data` frame made of `chunks` joined (`byteLength` in all), encoding straight from
-   * the chunks; without it the chunks are joined and go through {@link send}.
+   * Sends one `data` frame made of `chunks` joined (`byteLength` in all), straight from the
+   * chunks, which it takes over (it may mask them in place: the observer has seen them before);
+   * without it the chunks are joined and go through {@link send}.
    */
   sendData?(streamId: number, chunks: Uint8Array[], byteLength: number): void;
   onDone(streamId: number, failed: boolean): void;

@@ -5,7 +5,10 @@ import { type Header, MAX_DATA_CHUNK_BYTES, type SendWindow } from "@burrow/wire
 export interface ResponseSink {
   /** The response head, with `body` carried along (empty for none) and whether it ends here. */
   head(status: number, statusText: string, headers: Header[], body: Uint8Array, end: boolean): void;
-  /** One `data` frame made of `chunks` joined (`byteLength` in all), within the window. */
+  /**
+   * One `data` frame made of `chunks` joined (`byteLength` in all), within the window. The chunks
+   * are handed over: the sender may mask them in place (data-frame-sender.ts).
+   */
   data(chunks: Uint8Array[], byteLength: number): void;
   /** The body is complete: an `end` frame (not called when the head already ended it). */
   end(): void;
@@ -24,8 +27,8 @@ export interface ResponseSink {
  *   turn's bytes leave at the end of that turn (setImmediate), so an event stream's event is not
  *   held back waiting for more;
  * - except while the edge's window has less credit than one full frame: then the edge still holds
- *   at least the rest of the window (¾ of it) unacknowledged, queued for or draining to the
- *   visitor, so a partial frame gains nothing by leaving now. It waits to be filled by the next
+ *   at least the rest of the window (half of a 1 MiB one) unacknowledged, queued for or draining
+ *   to the visitor, so a partial frame gains nothing by leaving now. It waits to be filled by the next
  *   reads, and leaves as soon as the edge's credit reaches a full frame (or the body ends). A
  *   download the edge drains slower than the origin sends, where reads arrive a few per turn,
  *   then goes out in full frames instead of one frame per turn (a quarter to half of them

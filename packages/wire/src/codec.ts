@@ -17,11 +17,13 @@ import type {
 import { MAX_FRAME_BYTES } from "./frame";
 import * as gen from "./gen/frame";
 import {
+  DATA_FRAME_HEADER_BYTES,
   decodeHotFrame,
   encodeHotDataFrame,
   encodeHotFrame,
   isHotKind,
   writeHotDataFrame,
+  writeHotDataFrameHeader,
 } from "./hot-frames";
 import { checkMessage } from "./message-bounds";
 
@@ -75,6 +77,59 @@ export function encodeDataFrameInto(
     );
   }
   writeHotDataFrame(target.subarray(0, totalBytes), streamId, chunks, payloadBytes);
+  return totalBytes;
+}
+
+/**
+ * Frames a payload already in place: `target` holds `payloadBytes` at DATA_FRAME_PAYLOAD_OFFSET
+ * and room for {@link dataFrameBytes} in all; the header and padding around the payload are
+ * written (the payload is not touched) and the frame is returned, a view of `target`. Its bytes
+ * are those of `encodeFrame({ kind: "data", streamId, bytes })`, without copying the payload.
+ */
+export function encodeDataFrameAround(
+  target: Uint8Array,
+  streamId: number,
+  payloadBytes: number,
+): Uint8Array {
+  if (!isUint(streamId, MAX_UINT32)) {
+    throw new RangeError(`cannot encode data frame: stream id ${streamId} is not a uint32`);
+  }
+  const totalBytes = dataFrameBytes(payloadBytes);
+  if (totalBytes > MAX_FRAME_BYTES || target.byteLength < totalBytes) {
+    throw new RangeError(
+      `data frame needs ${totalBytes} bytes; the buffer has ${target.byteLength} (limit ${MAX_FRAME_BYTES})`,
+    );
+  }
+  const frame = target.subarray(0, totalBytes);
+  writeHotDataFrame(frame, streamId, [], payloadBytes);
+  return frame;
+}
+
+/**
+ * Where a `data` frame's payload starts in its encoding, whatever its size: a sender may read a
+ * payload straight into a buffer at this offset and frame it there ({@link encodeDataFrameAround}).
+ */
+export const DATA_FRAME_PAYLOAD_OFFSET = DATA_FRAME_HEADER_BYTES;
+
+/**
+ * Writes the bytes of a `data` frame that come before its payload (DATA_FRAME_PAYLOAD_OFFSET of
+ * them) into `target`; returns the frame's whole length. The payload follows them, then zero
+ * padding up to that length (0–7 bytes): a sender that writes these pieces one after another
+ * sends exactly `encodeFrame({ kind: "data", streamId, bytes })`, without joining the payload.
+ */
+export function encodeDataFrameHeader(
+  target: Uint8Array,
+  streamId: number,
+  payloadBytes: number,
+): number {
+  if (!isUint(streamId, MAX_UINT32)) {
+    throw new RangeError(`cannot encode data frame: stream id ${streamId} is not a uint32`);
+  }
+  const totalBytes = dataFrameBytes(payloadBytes);
+  if (totalBytes > MAX_FRAME_BYTES || target.byteLength < DATA_FRAME_HEADER_BYTES) {
+    throw new RangeError(`data frame of ${payloadBytes} bytes cannot be encoded here`);
+  }
+  writeHotDataFrameHeader(target, streamId, payloadBytes, totalBytes);
   return totalBytes;
 }
 

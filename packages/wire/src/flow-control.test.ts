@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   INITIAL_WINDOW_BYTES,
+  MAX_DATA_CHUNK_BYTES,
   MAX_GROWN_WINDOW_BYTES,
   MessageReceiveWindow,
   MessageSendWindow,
@@ -27,6 +28,20 @@ describe("SendWindow", () => {
     window.close();
     expect(await waiting).toBe(false);
     expect(window.take(1)).toBe(false);
+  });
+});
+
+describe("data frames and the initial window", () => {
+  it("leave a sender credit for a full frame while the receiver owes no grant", () => {
+    // The receiver grants nothing until the threshold is drained; whatever it keeps back then,
+    // the sender must still have credit for one full frame, or it would wait for good.
+    const send = new SendWindow(INITIAL_WINDOW_BYTES);
+    const receive = new ReceiveWindow(INITIAL_WINDOW_BYTES);
+    const kept = WINDOW_UPDATE_THRESHOLD_BYTES - 1;
+    expect(send.take(kept)).toBe(true);
+    expect(receive.received(kept)).toBe(true);
+    expect(receive.drained(kept)).toBe(0);
+    expect(send.take(MAX_DATA_CHUNK_BYTES)).toBe(true);
   });
 });
 

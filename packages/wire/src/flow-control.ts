@@ -11,13 +11,20 @@ export const INITIAL_WINDOW_BYTES = 1024 * 1024;
 /**
  * The largest `data` payload. Every WebSocket message and every body write costs workerd a fixed
  * amount besides its bytes: a Durable Object takes in 64 KiB messages at ≈ 2.3–2.9 ms of CPU per
- * MiB and 256 KiB ones at ≈ 1.6–1.8, and writes a response body in 64 KiB chunks at ≈ 2.0–2.4 ms
- * per MiB against ≈ 1.1 in 256 KiB ones (a Durable Object alone on Miniflare, 2-core box). Bigger
- * gains little more, and a message this size keeps the frames of other streams waiting behind it
- * for ~2 ms at 1 Gbit/s (20 ms at 100 Mbit/s), far below the 32 MiB a Durable Object accepts.
- * Either end reads any size up to MAX_FRAME_BYTES, so ends built with a smaller value interwork.
+ * MiB, 256 KiB ones at ≈ 1.6–1.8 and 1 MiB ones at ≈ 1.4, and writes a response body in 64 KiB
+ * chunks at ≈ 2.0–2.4 ms per MiB against ≈ 1.1 in 256 KiB ones (a Durable Object alone on
+ * Miniflare, 2-core box). Through the whole tunnel, 512 KiB instead of 256 KiB cut workerd's CPU
+ * per MiB by ≈ 10 % down and ≈ 18 % up (scripts/bench/README.md, session 6).
+ *
+ * It must stay at most INITIAL_WINDOW_BYTES − WINDOW_UPDATE_THRESHOLD_BYTES: a receiver may keep
+ * up to the threshold (less one byte) drained but not yet granted for as long as nothing more
+ * arrives, and a sender waiting for credit for a whole frame must be able to get it (1 MiB frames
+ * with the 1 MiB window stalled the first download for good: 64 KiB left with the head, drained,
+ * never granted). A message this size keeps the frames of other streams waiting behind it for
+ * ~4 ms at 1 Gbit/s, far below the 32 MiB a Durable Object accepts. Either end reads any size up
+ * to MAX_FRAME_BYTES, so ends built with another value interwork.
  */
-export const MAX_DATA_CHUNK_BYTES = 256 * 1024;
+export const MAX_DATA_CHUNK_BYTES = 512 * 1024;
 
 /** The receiver returns credit in batches of at least this size, to keep update frames rare. */
 export const WINDOW_UPDATE_THRESHOLD_BYTES = INITIAL_WINDOW_BYTES / 4;

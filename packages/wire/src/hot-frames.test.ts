@@ -1,9 +1,12 @@
 import { describe, expect, it } from "vitest";
 import {
+  DATA_FRAME_PAYLOAD_OFFSET,
   dataFrameBytes,
   decodeFrame,
   decodeFrameWithCapnp,
   encodeDataFrame,
+  encodeDataFrameAround,
+  encodeDataFrameHeader,
   encodeDataFrameInto,
   encodeFrame,
   encodeFrameWithCapnp,
@@ -212,6 +215,51 @@ describe("hot-frame codec against the generated capnp-es codec", () => {
     expect(() => encodeDataFrameInto(new Uint8Array(16), 1, [new Uint8Array(1)])).toThrow(
       RangeError,
     );
+  });
+
+  it("frames a payload read in place as the same bytes encodeFrame writes, payload untouched", () => {
+    const random = prng(SEED + 4);
+    // Old bytes everywhere around the payload (0xff), as in a buffer read into and framed again.
+    const backing = new Uint8Array(4096);
+    for (let n = 0; n < 200; n++) {
+      const payloadBytes = Math.floor(random() * 1000);
+      const payload = new Uint8Array(payloadBytes);
+      for (let i = 0; i < payloadBytes; i++) payload[i] = Math.floor(random() * 256);
+      backing.fill(0xff);
+      backing.set(payload, DATA_FRAME_PAYLOAD_OFFSET);
+      const frame = encodeDataFrameAround(backing, n * 17, payloadBytes);
+      const where = `seed ${SEED + 4}, frame ${n}`;
+      expect(frame.buffer, where).toBe(backing.buffer);
+      expect(frame.byteLength, where).toBe(dataFrameBytes(payloadBytes));
+      const reference = encodeFrame({ kind: "data", streamId: n * 17, bytes: payload });
+      expect(hex(frame), where).toBe(hex(reference));
+      const decoded = decodeFrameWithCapnp(frame);
+      if (!decoded.ok || decoded.frame.kind !== "data") throw new Error(where);
+      expect(hex(decoded.frame.bytes), where).toBe(hex(payload));
+    }
+    expect(() => encodeDataFrameAround(new Uint8Array(DATA_FRAME_PAYLOAD_OFFSET), 1, 1)).toThrow(
+      RangeError,
+    );
+    expect(() => encodeDataFrameAround(new Uint8Array(64), -1, 0)).toThrow(RangeError);
+  });
+
+  it("writes a data frame's header to go before a payload sent on its own, padding after", () => {
+    const random = prng(SEED + 5);
+    const header = new Uint8Array(DATA_FRAME_PAYLOAD_OFFSET);
+    for (let n = 0; n < 200; n++) {
+      const payload = new Uint8Array(Math.floor(random() * 1000));
+      for (let i = 0; i < payload.length; i++) payload[i] = Math.floor(random() * 256);
+      header.fill(0xff);
+      const total = encodeDataFrameHeader(header, n * 13, payload.length);
+      const padding = new Uint8Array(total - DATA_FRAME_PAYLOAD_OFFSET - payload.length);
+      const where = `seed ${SEED + 5}, frame ${n}`;
+      expect(padding.length, where).toBeLessThan(8);
+      const joined = new Uint8Array([...header, ...payload, ...padding]);
+      expect(hex(joined), where).toBe(
+        hex(encodeFrame({ kind: "data", streamId: n * 13, bytes: payload })),
+      );
+    }
+    expect(() => encodeDataFrameHeader(new Uint8Array(8), 1, 1)).toThrow(RangeError);
   });
 
   it("hands out payload views into the input only when asked to", () => {

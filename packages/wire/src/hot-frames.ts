@@ -147,25 +147,43 @@ export function writeHotDataFrame(
   chunks: readonly Uint8Array[],
   payloadBytes: number,
 ): void {
-  const headerBytes = STREAM_HEADER_BYTES + WORD + (FRAME_DATA_WORDS + FRAME_POINTERS) * WORD;
-  out.fill(0, 0, headerBytes);
-  out.fill(0, headerBytes + payloadBytes);
-  const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
-  const writer = new Writer(out, view);
-  view.setUint32(4, (out.byteLength - STREAM_HEADER_BYTES) / WORD, true);
-  writer.structPointer(8, 16, FRAME_DATA_WORDS, FRAME_POINTERS);
-  const root = writer.allocate((FRAME_DATA_WORDS + FRAME_POINTERS) * WORD);
-  view.setUint32(root, streamId, true);
-  view.setUint16(root + 4, WHICH_DATA, true);
-  let at = writer.allocate(payloadBytes);
-  writer.listPointer(root + FRAME_DATA_WORDS * WORD, at, LIST_BYTE, payloadBytes);
+  let at = writeHotDataFrameHeader(out, streamId, payloadBytes, out.byteLength);
+  out.fill(0, at + payloadBytes);
   for (const chunk of chunks) {
     out.set(chunk, at);
     at += chunk.byteLength;
   }
-  if (writer.end !== out.byteLength) {
-    throw new Error(`hot data frame used ${writer.end} of ${out.byteLength} bytes`);
+  if (DATA_FRAME_HEADER_BYTES + ((payloadBytes + 7) & ~7) !== out.byteLength) {
+    throw new Error(`hot data frame of ${payloadBytes} bytes given ${out.byteLength}`);
   }
+}
+
+/** A data frame's bytes before its payload, whatever the payload's size. */
+export const DATA_FRAME_HEADER_BYTES =
+  STREAM_HEADER_BYTES + WORD + (FRAME_DATA_WORDS + FRAME_POINTERS) * WORD;
+
+/**
+ * Writes the first DATA_FRAME_HEADER_BYTES of a data frame carrying `payloadBytes` (`totalBytes`
+ * with its padding) into `out`, zeroing what the header does not set; returns where the payload
+ * starts.
+ */
+export function writeHotDataFrameHeader(
+  out: Uint8Array,
+  streamId: number,
+  payloadBytes: number,
+  totalBytes: number,
+): number {
+  out.fill(0, 0, DATA_FRAME_HEADER_BYTES);
+  const view = new DataView(out.buffer, out.byteOffset, DATA_FRAME_HEADER_BYTES);
+  const writer = new Writer(out, view);
+  view.setUint32(4, (totalBytes - STREAM_HEADER_BYTES) / WORD, true);
+  writer.structPointer(8, 16, FRAME_DATA_WORDS, FRAME_POINTERS);
+  const root = writer.allocate((FRAME_DATA_WORDS + FRAME_POINTERS) * WORD);
+  view.setUint32(root, streamId, true);
+  view.setUint16(root + 4, WHICH_DATA, true);
+  const at = writer.allocate(payloadBytes);
+  writer.listPointer(root + FRAME_DATA_WORDS * WORD, at, LIST_BYTE, payloadBytes);
+  return at;
 }
 
 class Writer {

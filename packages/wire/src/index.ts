@@ -4,9 +4,12 @@
  */
 export type { DecodeOptions } from "./codec";
 export {
+  DATA_FRAME_PAYLOAD_OFFSET,
   dataFrameBytes,
   decodeFrame,
   encodeDataFrame,
+  encodeDataFrameAround,
+  encodeDataFrameHeader,
   encodeDataFrameInto,
   encodeFrame,
 } from "./codec";

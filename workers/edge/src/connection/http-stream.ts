@@ -11,7 +11,7 @@ import {
   SendWindow,
   type WindowBudget,
 } from "@burrow/wire";
-import type { BodySink } from "./request-body";
+import { type BodySink, frameInPlace } from "./request-body";
 import { type StreamDeadlines, StreamFailure, type TunnelStream } from "./stream-failure";
 
 /** The origin's answer head, as the connector sent it. */
@@ -82,25 +82,34 @@ export class HttpStream implements TunnelStream, BodySink {
 
   /** Sends one frame on this stream's connector socket; false when the socket is gone. */
   send(body: FrameBody): boolean {
+    return this.#sendMessage(encodeFrame({ ...body, streamId: this.id } as Frame));
+  }
+
+  /**
+   * Sends `bytes` as data frames within the window; false once the stream is gone. A piece the
+   * body reader read is framed where it lies (request-body.ts frameInPlace), without a copy.
+   */
+  async sendData(bytes: Uint8Array): Promise<boolean> {
+    for (let offset = 0; offset < bytes.byteLength; offset += MAX_DATA_CHUNK_BYTES) {
+      const chunk = bytes.subarray(offset, offset + MAX_DATA_CHUNK_BYTES);
+      if (!(await this.#sendWindow.take(chunk.byteLength))) return false;
+      const framed = chunk.byteLength === bytes.byteLength ? frameInPlace(bytes, this.id) : null;
+      const sent = framed ? this.#sendMessage(framed) : this.send({ kind: "data", bytes: chunk });
+      if (!sent) return false;
+      this.trace?.sent(chunk);
+    }
+    return true;
+  }
+
+  #sendMessage(message: Uint8Array): boolean {
     this.#lastActivityAt = Date.now();
     try {
-      this.socket.send(encodeFrame({ ...body, streamId: this.id } as Frame));
+      this.socket.send(message);
       return true;
     } catch {
       this.fail(new StreamFailure(ResetCode.goingAway, "connector connection closed"));
       return false;
     }
-  }
-
-  /** Sends `bytes` as data frames within the window; false once the stream is gone. */
-  async sendData(bytes: Uint8Array): Promise<boolean> {
-    for (let offset = 0; offset < bytes.byteLength; offset += MAX_DATA_CHUNK_BYTES) {
-      const chunk = bytes.subarray(offset, offset + MAX_DATA_CHUNK_BYTES);
-      if (!(await this.#sendWindow.take(chunk.byteLength))) return false;
-      if (!this.send({ kind: "data", bytes: chunk })) return false;
-      this.trace?.sent(chunk);
-    }
-    return true;
   }
 
   /** Ends the upload, unless the stream already finished. */
