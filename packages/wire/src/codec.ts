@@ -91,13 +91,10 @@ export function encodeDataFrameAround(
   streamId: number,
   payloadBytes: number,
 ): Uint8Array {
-  if (!isUint(streamId, MAX_UINT32)) {
-    throw new RangeError(`cannot encode data frame: stream id ${streamId} is not a uint32`);
-  }
-  const totalBytes = dataFrameBytes(payloadBytes);
-  if (totalBytes > MAX_FRAME_BYTES || target.byteLength < totalBytes) {
+  const totalBytes = checkedDataFrameBytes(streamId, payloadBytes);
+  if (target.byteLength < totalBytes) {
     throw new RangeError(
-      `data frame needs ${totalBytes} bytes; the buffer has ${target.byteLength} (limit ${MAX_FRAME_BYTES})`,
+      `data frame needs ${totalBytes} bytes; the buffer has ${target.byteLength}`,
     );
   }
   const frame = target.subarray(0, totalBytes);
@@ -122,12 +119,9 @@ export function encodeDataFrameHeader(
   streamId: number,
   payloadBytes: number,
 ): number {
-  if (!isUint(streamId, MAX_UINT32)) {
-    throw new RangeError(`cannot encode data frame: stream id ${streamId} is not a uint32`);
-  }
-  const totalBytes = dataFrameBytes(payloadBytes);
-  if (totalBytes > MAX_FRAME_BYTES || target.byteLength < DATA_FRAME_HEADER_BYTES) {
-    throw new RangeError(`data frame of ${payloadBytes} bytes cannot be encoded here`);
+  const totalBytes = checkedDataFrameBytes(streamId, payloadBytes);
+  if (target.byteLength < DATA_FRAME_HEADER_BYTES) {
+    throw new RangeError(`a data frame's header needs ${DATA_FRAME_HEADER_BYTES} bytes`);
   }
   writeHotDataFrameHeader(target, streamId, payloadBytes, totalBytes);
   return totalBytes;
@@ -848,4 +842,16 @@ function findProblem(frame: Frame): string | undefined {
 
 function assertNever(value: never): never {
   throw new TypeError(`unknown frame kind ${(value as { kind: string }).kind}`);
+}
+
+/** A data frame's encoded length for `streamId` and `payloadBytes`; RangeError past the limits. */
+function checkedDataFrameBytes(streamId: number, payloadBytes: number): number {
+  if (!isUint(streamId, MAX_UINT32)) {
+    throw new RangeError(`cannot encode data frame: stream id ${streamId} is not a uint32`);
+  }
+  const totalBytes = dataFrameBytes(payloadBytes);
+  if (totalBytes > MAX_FRAME_BYTES) {
+    throw new RangeError(`a data frame of ${payloadBytes} bytes is over ${MAX_FRAME_BYTES}`);
+  }
+  return totalBytes;
 }
