@@ -256,6 +256,24 @@ export async function measurePath(plan: Plan, subject: TunnelPath): Promise<Figu
     direct: { down: [] as number[], up: [] as number[], echo: [] as number[] },
     tunnel: { down: [] as number[], up: [] as number[], echo: [] as number[] },
   };
+  // One unmeasured round first, on both paths, as the floor has. A process's first large body
+  // costs several times a warm one (session 7, 64 MiB: workerd 5.6–6.3 ms per MiB down, then
+  // 1.1–1.6; a second tunnel on the same workerd starts warm at 1.4), which is start-up, not
+  // per-GiB cost. Its CPU stays in the table, unjudged, so the start-up cost is not hidden.
+  const coldCpu = {
+    down: (
+      await cpuDuring(tunnelPids, () => curlDownload(tunnel.port, tunnel.host, plan.downloadBytes))
+    ).cpuSeconds,
+    up: (
+      await cpuDuring(tunnelPids, () =>
+        curlPost(tunnel.port, tunnel.host, "/upload", upFile, plan.uploadBytes),
+      )
+    ).cpuSeconds,
+  };
+  await curlPost(tunnel.port, tunnel.host, "/echo", echoFile, plan.echoBytes);
+  await curlDownload(direct.port, direct.host, plan.downloadBytes);
+  await curlPost(direct.port, direct.host, "/upload", upFile, plan.uploadBytes);
+  await curlPost(direct.port, direct.host, "/echo", echoFile, plan.echoBytes);
   const cpu = { down: 0, up: 0 };
   for (let i = 0; i < plan.transfers; i++) {
     for (const target of i % 2 === 0 ? [direct, tunnel] : [tunnel, direct]) {
@@ -332,12 +350,24 @@ export async function measurePath(plan: Plan, subject: TunnelPath): Promise<Figu
       floor: floorCpu?.down,
     },
     {
+      key: "cpu_s_per_gib_down_cold",
+      label: "  the first download, cold (the unmeasured round)",
+      unit: "s",
+      value: coldCpu.down / (plan.downloadBytes / GiB),
+    },
+    {
       key: "cpu_s_per_gib_up",
       label: "tunnel CPU per GiB uploaded",
       unit: "s",
       value: cpu.up / ((plan.uploadBytes * plan.transfers) / GiB),
       targets: [{ on: "value", op: "<=", limit: TARGETS.cpuSecondsPerGiB }],
       floor: floorCpu?.up,
+    },
+    {
+      key: "cpu_s_per_gib_up_cold",
+      label: "  the first upload, cold (the unmeasured round)",
+      unit: "s",
+      value: coldCpu.up / (plan.uploadBytes / GiB),
     },
   );
 

@@ -100,8 +100,7 @@ export async function floorCpuPerGiB(
   sizes: { downloadBytes: number; uploadBytes: number; uploadFile: string; transfers: number },
 ): Promise<{ down: number; up: number }> {
   const { downloadBytes, uploadBytes } = sizes;
-  // One round unmeasured: the floor's body code is cold. (The tunnel's CPU counts its first
-  // transfer too, so this leans, if anything, in the floor's favour, as a lower bound should.)
+  // One round unmeasured: the floor's body code is cold (the tunnel's gets the same round).
   await curlDownload(floor.port, floor.host, downloadBytes);
   await http.get(`/drain?n=${downloadBytes}`);
   await curlPost(floor.port, floor.host, "/upload", sizes.uploadFile, uploadBytes);
