@@ -1,6 +1,7 @@
 import { copyFileSync, existsSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { mallocTunables } from "@burrow/connector/malloc-tunables";
 import { REPO_ROOT } from "@burrow/local-edge";
 
 /** The connector bundle `pnpm build` writes: what users install (packages/connector/README.md). */
@@ -16,8 +17,17 @@ let installedCopy: string | undefined;
  * the bench measures that. From source, `bin/burrow.mjs` loads TypeScript through tsx, whose
  * loader runs a second V8 isolate and adds ~35 MiB of RSS the installed connector does not have,
  * so the RSS figures say which one they measured.
+ *
+ * The environment is the one Burrow's launchers give it (`pnpm start`, the systemd unit): glibc
+ * malloc settings that halve its CPU per MiB (src/malloc-tunables.ts). A connector started by
+ * hand without them spends more: scripts/bench/README.md has the two side by side.
  */
-export function benchConnector(): { command?: string[]; label: string } {
+export function benchConnector(): {
+  command?: string[];
+  env: Record<string, string>;
+  label: string;
+} {
+  const env = { GLIBC_TUNABLES: mallocTunables(process.env.GLIBC_TUNABLES) };
   if (existsSync(BUILT_CONNECTOR)) {
     if (!installedCopy) {
       const folder = mkdtempSync(path.join(os.tmpdir(), "burrow-bench-connector-"));
@@ -25,7 +35,11 @@ export function benchConnector(): { command?: string[]; label: string } {
       copyFileSync(BUILT_CONNECTOR, installedCopy);
       process.once("exit", () => rmSync(folder, { recursive: true, force: true }));
     }
-    return { command: [process.execPath, installedCopy], label: "built bundle, as installed" };
+    return {
+      command: [process.execPath, installedCopy],
+      env,
+      label: "built bundle, as installed",
+    };
   }
-  return { label: "from source under tsx (run `pnpm build` to measure the bundle)" };
+  return { env, label: "from source under tsx (run `pnpm build` to measure the bundle)" };
 }

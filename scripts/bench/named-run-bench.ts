@@ -81,11 +81,12 @@ export async function benchNamedRun(options: { quick?: boolean } = {}): Promise<
     return envelope.result;
   };
   // The built connector when there is one, for the quick tunnel and every replica alike.
-  const connectorCommand = benchConnector().command;
+  const { command: connectorCommand, env: connectorEnv } = benchConnector();
   const quick = await startConnector({
     edge: edge.url,
     origin: origin.url,
     command: connectorCommand,
+    env: connectorEnv,
   });
   const replicas: RunningConnector[] = [];
   try {
@@ -113,6 +114,7 @@ export async function benchNamedRun(options: { quick?: boolean } = {}): Promise<
         ),
         home,
         connectorCommand,
+        connectorEnv,
       );
       replicas.push(replica);
       await until(async () => (await readyConnections(replica)) === haConnections, 30_000, "ready");

@@ -35,6 +35,7 @@ export async function benchTunnel(options: { quick?: boolean } = {}): Promise<Fi
     edge: edge.url,
     origin: origin.url,
     command: connectorBuild.command,
+    env: connectorBuild.env,
   });
   const edgePort = Number(edge.url.port);
   const direct = { name: "direct", port: Number(origin.url.port), host: origin.url.host };

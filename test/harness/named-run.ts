@@ -84,11 +84,13 @@ export async function spawnBurrow(
   home: string,
   /** The connector to run, e.g. `[node, dist/burrow.mjs]` (the bench); the source CLI by default. */
   command: string[] = [process.execPath, BURROW],
+  /** More environment, e.g. the launchers' GLIBC_TUNABLES (the bench). */
+  env: Record<string, string> = {},
 ): Promise<RunningConnector> {
   const [executable, ...prefix] = command as [string, ...string[]];
   const child = spawn(executable, [...prefix, ...args], {
     stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, HOME: home, BURROW_EDGE: "", TUNNEL_TOKEN: "" },
+    env: { ...process.env, ...env, HOME: home, BURROW_EDGE: "", TUNNEL_TOKEN: "" },
   });
   let output = "";
   child.stdout!.setEncoding("utf8").on("data", (text: string) => (output += text));

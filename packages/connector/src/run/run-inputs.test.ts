@@ -139,6 +139,9 @@ describe("systemd unit", () => {
     });
     expect(unit).toContain("ExecStart=/usr/bin/node /opt/burrow/bin/burrow.mjs tunnel run\n");
     expect(unit).toContain("Environment=TUNNEL_TOKEN=abc=\n");
+    expect(unit).toContain(
+      "Environment=GLIBC_TUNABLES=glibc.malloc.trim_threshold=33554432:glibc.malloc.mmap_threshold=1048576\n",
+    );
     expect(unit).toContain("Restart=on-failure");
     expect(unit).toContain("WantedBy=multi-user.target");
     expect(systemdUnit({ exec: ["/opt/my dir/burrow"], token: "t" })).toContain(
