@@ -8,6 +8,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { withMallocTunables } from "@burrow/connector/malloc-tunables";
 import { Miniflare, type WorkerOptions } from "miniflare";
 import type { HttpTarget } from "./http-target";
 import { curlDownload, curlPost } from "./load-tools";
@@ -131,7 +132,8 @@ export async function startFloorPeer(floorUrl: URL, origin: URL): Promise<ChildP
   const peer = spawn(
     process.execPath,
     [path.join(FLOOR_DIR, "peer.mjs"), floorUrl.origin, origin.href],
-    { stdio: ["ignore", "pipe", "inherit"] },
+    // The connector's malloc settings: the floor's peer gets every advantage the connector has.
+    { stdio: ["ignore", "pipe", "inherit"], env: withMallocTunables(process.env) },
   );
   try {
     const [line] = (await Promise.race([

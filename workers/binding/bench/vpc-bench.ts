@@ -31,10 +31,12 @@ export async function benchVpc(options: { quick?: boolean } = {}): Promise<Recor
     ]),
   );
   // The built connector when there is one, as the tunnel section runs it (what users install).
+  const connector = benchConnector();
   const stack = await startVpcStack({
     zone,
     floor: true,
-    connectorCommand: benchConnector().command,
+    connectorCommand: connector.command,
+    connectorEnv: connector.env,
   });
   const figures: Record<string, number> = {};
   // Straight to the consumer's own socket (Miniflare's getWorker().fetch adds ≈ 5 ms to every
