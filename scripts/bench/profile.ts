@@ -12,6 +12,7 @@
 import { access, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { mallocTunables } from "@burrow/connector/malloc-tunables";
 import { type Connector, startConnector, stopConnector } from "@burrow/connector/testing";
 import { startLocalEdge } from "@burrow/local-edge";
 import { startBenchOrigin } from "./bench-origin";
@@ -199,6 +200,8 @@ async function main(): Promise<void> {
         env: {
           NODE_OPTIONS: `--require=${path.join(import.meta.dirname, "cpu-profile-preload.cjs")}`,
           BURROW_CPU_PROFILE: profileFile,
+          // As the launchers run it (malloc-tunables.ts).
+          GLIBC_TUNABLES: mallocTunables(process.env.GLIBC_TUNABLES),
         },
       });
       const tunnel = { port: edgePort, host: `${connector.hostname}:${edgePort}` };
