@@ -31,6 +31,10 @@ interface Pair {
   taking: Client;
   /** Writes `pieces` to both, each as its own read: the next goes once both read the last. */
   send(pieces: Uint8Array[]): Promise<void>;
+  /** Writes `pieces` to both and waits a moment: for clients whose sockets are paused. */
+  sendUnread(pieces: Uint8Array[]): Promise<void>;
+  /** Resets both TCP connections from the server's side. */
+  reset(): void;
   close(): Promise<void>;
 }
 
@@ -158,6 +162,13 @@ async function pair(): Promise<Pair> {
       }
       // Let events ws defers (close, error) land.
       await new Promise((resolve) => setTimeout(resolve, 5));
+    },
+    async sendUnread(pieces) {
+      for (const piece of pieces) for (const peer of peers) peer.write(piece);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    },
+    reset() {
+      for (const peer of peers) (peer as import("node:net").Socket).resetAndDestroy();
     },
     async close() {
       plain.ws.terminate();
@@ -322,6 +333,32 @@ describe("DataFrameReceiver", () => {
       ).toBe(false);
       expect(p.taking.taken, name).toBe(1);
     }
+  });
+
+  it("reads what a paused socket still holds when the connection resets, as ws does", async () => {
+    const p = await pair();
+    const tcps = [p.plain, p.taking].map(
+      (client) => (client.ws as unknown as { _socket: Duplex })._socket,
+    );
+    p.plain.events = [];
+    p.taking.events = [];
+    // The first part of a data frame is read; the rest and a text message pile up in the paused
+    // sockets, so the reset finds this receiver in the middle of the frame.
+    const frame = dataFrame(1, 3_000);
+    await p.send([frame.subarray(0, 1_000)]);
+    for (const tcp of tcps) tcp.pause();
+    await p.sendUnread([join([frame.subarray(1_000), text("last")])]);
+    p.reset();
+    const deadline = Date.now() + 5_000;
+    while (!(p.plain.closed && p.taking.closed) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    expect(p.taking.events).toEqual(p.plain.events);
+    expect(p.taking.events.slice(0, 2)).toEqual([
+      { data: 1, bytes: hex(pattern(3_000, 1)) },
+      { text: "last" },
+    ]);
+    expect(p.taking.taken).toBe(1);
   });
 
   it("passes a frame that lies about its length to ws whole, where decodeFrame refuses it", async () => {
