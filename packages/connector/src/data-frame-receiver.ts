@@ -187,8 +187,8 @@ export class DataFrameReceiver {
         if (this.#paddingLeft === 0) this.#deliver();
         continue;
       }
-      // A frame starts (or its header continues) here.
-      const start = at - (this.#headBytes - this.#heldBytes);
+      // A frame starts here, or its header continues from the reads held.
+      const start = at;
       const decision = this.#readHead(chunk, at);
       at = decision.at;
       if (decision.kind === "more") break; // the read ended inside the header
@@ -204,7 +204,7 @@ export class DataFrameReceiver {
       if (this.#held.length > 0) {
         for (const held of this.#held) if (!this.#toWs(held)) return;
       }
-      if (run < 0) run = Math.max(start, 0);
+      if (run < 0) run = start;
       this.#forwardBytes = decision.frameBytes - this.#headBytes;
       this.#resetHead();
       if (decision.kind === "all") {
