@@ -12,8 +12,9 @@ export const BODY_BYTES_PER_YOUNG_GC = 4 * 1024 * 1024;
  * every {@link BODY_BYTES_PER_YOUNG_GC} body bytes, before V8 reaches for a full one.
  *
  * Every body byte arrives in fresh memory: Node allocates a new 64 KiB buffer for each socket
- * read (the edge's WebSocket for an upload, the origin's socket for a download), and ws joins a
- * 256 KiB data frame out of four of them into a fifth. Each is garbage a moment later, but only a
+ * read (the edge's WebSocket for an upload, the origin's socket for a download), and ws joined a
+ * 256 KiB data frame out of four of them into a fifth (until DataFrameReceiver, session 7, handed
+ * data frames on as the reads themselves). Each is garbage a moment later, but only a
  * GC frees it. Left to V8 (built bundle, `--trace-gc`): it forces a young GC by itself only once
  * 32 MiB of young buffers have piled up (`2 × DefaultMaxSemiSpaceSize`, whatever the flags), and
  * meanwhile it ran a full mark-compact after about every 10 MiB of body, 70–120 per GiB either

@@ -20,6 +20,7 @@ import {
 } from "@burrow/wire";
 import WebSocket from "ws";
 import { bodyGarbage } from "./body-garbage";
+import { DataFrameReceiver } from "./data-frame-receiver";
 import { DataFrameSender } from "./data-frame-sender";
 import { EdgeLiveness } from "./edge-liveness";
 import { refusal, retryable, type TunnelKind } from "./edge-refusal";
@@ -167,6 +168,15 @@ export class EdgeConnection {
         this.#edgeFeatures = parseFeatures(Array.isArray(header) ? header.join(",") : header);
       });
       socket.on("open", () => {
+        // Before any frame byte is read: data frames from here on skip ws's message join.
+        DataFrameReceiver.attach(socket, (streamId, chunks, byteLength) => {
+          try {
+            this.#onData(streamId, chunks, byteLength);
+          } catch (error) {
+            // As for frames through ws: logged, never fatal to the process or the connection.
+            this.#options.log(`frame data on stream ${streamId} failed: ${error}`);
+          }
+        });
         this.#send({
           kind: "hello",
           streamId: 0,
@@ -286,6 +296,26 @@ export class EdgeConnection {
       return;
     }
     if (!expected) this.#protocolError(`unexpected ${frame.kind}`);
+  }
+
+  /**
+   * A data frame {@link DataFrameReceiver} took off the socket, handled as #onFrame handles a
+   * decoded one (a frame for a finished stream is dropped; an unexpected one is a protocol error).
+   */
+  #onData(streamId: number, chunks: Uint8Array[], byteLength: number): void {
+    // The socket read these bytes into fresh buffers (see BodyGarbage).
+    bodyGarbage.moved(byteLength);
+    if (streamId === 0) return;
+    const stream = this.#streams.get(streamId);
+    if (!stream) return;
+    let expected: boolean;
+    try {
+      expected = stream.receiveData(chunks, byteLength);
+    } catch (error) {
+      this.#resetStream(stream, error);
+      return;
+    }
+    if (!expected) this.#protocolError("unexpected data");
   }
 
   /** Resets one stream after an unexpected throw, telling the edge, and logs why. */

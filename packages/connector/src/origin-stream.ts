@@ -31,6 +31,8 @@ export interface StreamObserver {
   done(failed: boolean): void;
 }
 
+const EMPTY = new Uint8Array(0);
+
 /** VPC targets get cloudflared's default `connectTimeout`, 30 s. */
 const VPC_CONNECT_TIMEOUT_MS = 30_000;
 
@@ -193,21 +195,8 @@ export class OriginStream {
   /** Handles a frame the edge sent on this stream; false means a protocol violation. */
   receive(frame: Frame): boolean {
     switch (frame.kind) {
-      case "data": {
-        if (!this.#request || !this.#receiveWindow.received(frame.bytes.byteLength)) return false;
-        const size = frame.bytes.byteLength;
-        this.#context.observer?.requestBody(frame.bytes);
-        this.#bodyBytes += size;
-        if (this.#declaredBodyBytes !== null && this.#bodyBytes > this.#declaredBodyBytes) {
-          this.#failBodyLength("longer");
-          return true;
-        }
-        this.#request.write(frame.bytes, () => {
-          const grant = this.#receiveWindow.drained(size);
-          if (grant > 0 && !this.#done) this.#send({ kind: "windowUpdate", bytes: grant });
-        });
-        return true;
-      }
+      case "data":
+        return this.receiveData([frame.bytes], frame.bytes.byteLength);
       case "end":
         if (this.#declaredBodyBytes !== null && this.#bodyBytes !== this.#declaredBodyBytes) {
           this.#failBodyLength("shorter");
@@ -229,6 +218,32 @@ export class OriginStream {
       default:
         return false;
     }
+  }
+
+  /**
+   * A `data` frame's payload, `chunks` joined (`byteLength` in all): the views DataFrameReceiver
+   * cut from the socket's reads, or a decoded frame's bytes. False means a protocol violation.
+   */
+  receiveData(chunks: readonly Uint8Array[], byteLength: number): boolean {
+    const request = this.#request;
+    if (!request || !this.#receiveWindow.received(byteLength)) return false;
+    const observer = this.#context.observer;
+    if (observer) for (const chunk of chunks) observer.requestBody(chunk);
+    this.#bodyBytes += byteLength;
+    if (this.#declaredBodyBytes !== null && this.#bodyBytes > this.#declaredBodyBytes) {
+      this.#failBodyLength("longer");
+      return true;
+    }
+    // Writes end in order: the last one's callback means the whole frame left for the origin.
+    // node:http corks the origin socket for the turn by itself, so the chunks leave in one writev.
+    const drained = () => {
+      const grant = this.#receiveWindow.drained(byteLength);
+      if (grant > 0 && !this.#done) this.#send({ kind: "windowUpdate", bytes: grant });
+    };
+    const last = chunks.length - 1;
+    if (last < 0) request.write(EMPTY, drained);
+    for (let i = 0; i <= last; i++) request.write(chunks[i]!, i === last ? drained : undefined);
+    return true;
   }
 
   /** Drops the stream without telling the edge (it reset the stream, or the connection is gone). */

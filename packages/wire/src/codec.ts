@@ -18,10 +18,12 @@ import { MAX_FRAME_BYTES } from "./frame";
 import * as gen from "./gen/frame";
 import {
   DATA_FRAME_HEADER_BYTES,
+  type DataFrameHeader,
   decodeHotFrame,
   encodeHotDataFrame,
   encodeHotFrame,
   isHotKind,
+  readDataFrameHeader as readHotDataFrameHeader,
   writeHotDataFrame,
   writeHotDataFrameHeader,
 } from "./hot-frames";
@@ -125,6 +127,21 @@ export function encodeDataFrameHeader(
   }
   writeHotDataFrameHeader(target, streamId, payloadBytes, totalBytes);
   return totalBytes;
+}
+
+/**
+ * The stream and payload length of the `data` frame whose first {@link DATA_FRAME_PAYLOAD_OFFSET}
+ * bytes are `prefix` and which is `frameBytes` long in all, when it has exactly the layout this
+ * codec writes and is within {@link MAX_FRAME_BYTES}; else undefined (decode it whole). For such a
+ * frame `decodeFrame` returns the `payloadBytes` after the prefix as its `bytes`, so a receiver
+ * may take the payload as it arrives, in pieces, without joining the frame first.
+ */
+export function readDataFrameHeader(
+  prefix: Uint8Array,
+  frameBytes: number,
+): DataFrameHeader | undefined {
+  if (frameBytes > MAX_FRAME_BYTES) return undefined;
+  return readHotDataFrameHeader(prefix, frameBytes);
 }
 
 function dataSegmentBytes(payloadBytes: number): number {

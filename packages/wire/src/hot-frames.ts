@@ -186,6 +186,53 @@ export function writeHotDataFrameHeader(
   return at;
 }
 
+/** A `data` frame's stream and payload length, read from its first DATA_FRAME_HEADER_BYTES. */
+export interface DataFrameHeader {
+  streamId: number;
+  payloadBytes: number;
+}
+
+/**
+ * Reads the header of a `data` frame that is `frameBytes` long in all from its first
+ * DATA_FRAME_HEADER_BYTES (`prefix`), for a receiver that takes the payload apart from the header
+ * as it arrives. Only the exact layout {@link writeHotDataFrameHeader} writes is accepted: one
+ * segment as long as the frame, the root struct right behind its pointer, the byte list right
+ * behind the root, and a payload that with its 0–7 bytes of padding ends where the frame ends.
+ * For such a frame, `decodeFrame` returns `{ kind: "data", streamId, bytes }` with `bytes` the
+ * `payloadBytes` after the header, whatever the padding holds (decodeHotFrame reads no more);
+ * anything else returns undefined and must be decoded whole.
+ */
+export function readDataFrameHeader(
+  prefix: Uint8Array,
+  frameBytes: number,
+): DataFrameHeader | undefined {
+  if (prefix.byteLength < DATA_FRAME_HEADER_BYTES || frameBytes < DATA_FRAME_HEADER_BYTES) {
+    return undefined;
+  }
+  if (frameBytes % WORD !== 0) return undefined;
+  const view = new DataView(prefix.buffer, prefix.byteOffset, DATA_FRAME_HEADER_BYTES);
+  if (view.getUint32(0, true) !== 0) return undefined; // more than one segment
+  if (view.getUint32(4, true) * WORD + STREAM_HEADER_BYTES !== frameBytes) return undefined;
+  // Root pointer: offset 0, (FRAME_DATA_WORDS, FRAME_POINTERS).
+  const root = STREAM_HEADER_BYTES + WORD;
+  if (view.getUint32(STREAM_HEADER_BYTES, true) !== 0) return undefined;
+  if (
+    view.getUint32(STREAM_HEADER_BYTES + 4, true) !==
+    ((FRAME_POINTERS << 16) | FRAME_DATA_WORDS)
+  ) {
+    return undefined;
+  }
+  if (view.getUint16(root + 4, true) !== WHICH_DATA) return undefined;
+  // The byte list: offset 0 (it starts at DATA_FRAME_HEADER_BYTES), element size LIST_BYTE.
+  const pointer = root + FRAME_DATA_WORDS * WORD;
+  if (view.getUint32(pointer, true) !== 1) return undefined;
+  const hi = view.getUint32(pointer + 4, true);
+  if ((hi & 7) !== LIST_BYTE) return undefined;
+  const payloadBytes = hi >>> 3;
+  if (DATA_FRAME_HEADER_BYTES + ((payloadBytes + 7) & ~7) !== frameBytes) return undefined;
+  return { streamId: view.getUint32(root, true), payloadBytes };
+}
+
 class Writer {
   /** Next free byte of `out`: objects are appended in order, as capnp-es's allocator does. */
   end = STREAM_HEADER_BYTES + WORD;

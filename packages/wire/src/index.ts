@@ -12,6 +12,7 @@ export {
   encodeDataFrameHeader,
   encodeDataFrameInto,
   encodeFrame,
+  readDataFrameHeader,
 } from "./codec";
 export {
   GROWN_WINDOWS_BUDGET_BYTES,
@@ -42,4 +43,5 @@ export {
   isSendableCloseCode,
   parseFeatures,
 } from "./handshake";
+export type { DataFrameHeader } from "./hot-frames";
 export { PROTOCOL_VERSION } from "./protocol-version";
