@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { startBenchOrigin } from "../scripts/bench/bench-origin";
-import { floorMisses } from "../scripts/bench/report";
+import { directMisses, floorMisses } from "../scripts/bench/report";
 import { type RuntimeFloor, startRuntimeFloor } from "../scripts/bench/runtime-floor";
 
 /**
@@ -72,5 +72,21 @@ describe("the bench's runtime floor", () => {
     expect(floorMisses({ ...figure, floor: 1_000 })).toBe(true);
     expect(floorMisses({ ...figure, floor: 2_400 })).toBe(false);
     expect(floorMisses(figure)).toBe(false);
+  });
+
+  it("marks a miss as one direct shares only when direct misses the rule held to its own figures", () => {
+    const echo = {
+      key: "echo_seconds",
+      label: "10 MiB POST echoed back",
+      unit: "s",
+      value: 0.095,
+      baseline: 0.081,
+      targets: [{ on: "value", op: "<=", limit: 0.052 } as const],
+    };
+    expect(directMisses({ ...echo, directMeetsOwnLimit: false })).toBe(true);
+    expect(directMisses({ ...echo, directMeetsOwnLimit: true })).toBe(false);
+    expect(directMisses(echo)).toBe(false);
+    // A PASS is never marked.
+    expect(directMisses({ ...echo, value: 0.05, directMeetsOwnLimit: false })).toBe(false);
   });
 });

@@ -33,6 +33,12 @@ export interface Figure {
    * tunnel on Workers must do. Judged against the same targets with the same baseline.
    */
   floor?: number;
+  /**
+   * For a target whose limit comes from the tunnel's own figures (the echo's, from its download
+   * and upload rates): the same target with the limit drawn from direct's figures, and whether
+   * direct meets it. False means the harness misses that bar without any tunnel.
+   */
+  directMeetsOwnLimit?: boolean;
 }
 
 /** What `pnpm bench` writes to `.burrow/bench.json` (or `--json <path>`). */
@@ -50,6 +56,11 @@ export interface BenchReport {
 export function ratioOf(figure: Figure): number | undefined {
   if (figure.baseline === undefined || figure.baseline === 0) return undefined;
   return figure.value / figure.baseline;
+}
+
+/** A MISS that direct, held to the same rule in this run, misses too (see `directMeetsOwnLimit`). */
+export function directMisses(figure: Figure): boolean {
+  return verdict(figure) === "MISS" && figure.directMeetsOwnLimit === false;
 }
 
 /** PASS/MISS against the target, or undefined when the figure has none (or cannot be judged). */
@@ -121,7 +132,9 @@ export function printTable(figures: readonly Figure[]): void {
           }`,
       ratio === undefined ? "" : `${formatNumber(ratio)}×`,
       describeTargets(figure.targets, figure.unit),
-      `${verdict(figure) ?? ""}${verdict(figure) === "MISS" && floorMisses(figure) ? "¹" : ""}`,
+      `${verdict(figure) ?? ""}${verdict(figure) === "MISS" && floorMisses(figure) ? "¹" : ""}${
+        directMisses(figure) ? "²" : ""
+      }`,
       floorCell(figure),
     ];
   });
@@ -136,6 +149,14 @@ export function printTable(figures: readonly Figure[]): void {
       "floor: the same load, this run, through the least any tunnel on Workers must do\n" +
         "  (Worker → Durable Object → WebSocket → connector → origin; no Burrow code: runtime-floor.ts).\n" +
         `¹ ${beyondFloor} of the misses: the floor misses that target too, so no Workers tunnel meets it here.`,
+    );
+  }
+  const directToo = judged.filter(directMisses).length;
+  if (directToo > 0) {
+    console.log(
+      `² ${directToo} of the misses: direct misses that target too when its limit is drawn from direct's own\n` +
+        "  figures (the echo against direct's own download and upload): the bar is below what this harness\n" +
+        "  measures with no tunnel at all.",
     );
   }
 }
