@@ -21,24 +21,34 @@ let installedCopy: string | undefined;
  * The environment is the one Burrow's launchers give it (`pnpm start`, the systemd unit): glibc
  * malloc settings that halve its CPU per MiB (src/malloc-tunables.ts). A connector started by
  * hand without them spends more: scripts/bench/README.md has the two side by side.
+ *
+ * For a/b runs of two connector builds under one harness: `BENCH_CONNECTOR=<bundle.mjs>` runs
+ * that bundle instead of this checkout's, and `BENCH_MALLOC_TUNABLES=0` runs it with glibc's
+ * defaults (the environment's GLIBC_TUNABLES, if any, as it is).
  */
 export function benchConnector(): {
   command?: string[];
   env: Record<string, string>;
   label: string;
 } {
-  const env = { GLIBC_TUNABLES: mallocTunables(process.env.GLIBC_TUNABLES) };
-  if (existsSync(BUILT_CONNECTOR)) {
+  const env: Record<string, string> =
+    process.env.BENCH_MALLOC_TUNABLES === "0"
+      ? {}
+      : { GLIBC_TUNABLES: mallocTunables(process.env.GLIBC_TUNABLES) };
+  const bundle = process.env.BENCH_CONNECTOR || BUILT_CONNECTOR;
+  if (existsSync(bundle)) {
     if (!installedCopy) {
       const folder = mkdtempSync(path.join(os.tmpdir(), "burrow-bench-connector-"));
       installedCopy = path.join(folder, "burrow.mjs");
-      copyFileSync(BUILT_CONNECTOR, installedCopy);
+      copyFileSync(bundle, installedCopy);
       process.once("exit", () => rmSync(folder, { recursive: true, force: true }));
     }
     return {
       command: [process.execPath, installedCopy],
       env,
-      label: "built bundle, as installed",
+      label: `${process.env.BENCH_CONNECTOR ? "BENCH_CONNECTOR" : "built bundle"}, as installed${
+        env.GLIBC_TUNABLES ? "" : ", glibc malloc defaults"
+      }`,
     };
   }
   return { env, label: "from source under tsx (run `pnpm build` to measure the bundle)" };
