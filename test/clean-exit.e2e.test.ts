@@ -100,6 +100,7 @@ describe("stopping pnpm dev and pnpm start", () => {
     expect(tunables).toHaveLength(1);
     expect(tunables[0]).toMatch(/^glibc\.malloc\./);
     expect(mallocTunables(process.env.GLIBC_TUNABLES).startsWith(tunables[0]!)).toBe(true);
+    expect(start.output()).not.toContain("glibc's malloc defaults");
 
     start.signalGroup("SIGINT");
     expect(await start.exited).toEqual({ code: 0, signal: null });

@@ -2,6 +2,7 @@ import { execFileSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { mallocTunablesHint, runsOnGlibc } from "@burrow/connector/malloc-tunables";
 import { startConnector, stopConnector } from "@burrow/connector/testing";
 import { REPO_ROOT } from "@burrow/local-edge";
 import { PROTOCOL_VERSION } from "@burrow/wire";
@@ -66,6 +67,11 @@ describe("the packaged connector", () => {
       url: "/echo-headers",
       headers: { host: expect.stringContaining(connector.hostname) },
     });
+    // Started by hand on glibc without the malloc settings, it says what to set (as cloudflared's
+    // QUIC library does for the UDP buffer size it cannot raise itself).
+    const hint = mallocTunablesHint(process.env, runsOnGlibc());
+    if (hint) expect(connector.logs()).toContain(hint);
+    else expect(connector.logs()).not.toContain("GLIBC_TUNABLES");
     await stopConnector(connector);
   });
 

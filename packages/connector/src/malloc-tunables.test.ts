@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { CONNECTOR_MALLOC_TUNABLES, mallocTunables, withMallocTunables } from "./malloc-tunables";
+import {
+  CONNECTOR_MALLOC_TUNABLES,
+  mallocTunables,
+  mallocTunablesHint,
+  runsOnGlibc,
+  withMallocTunables,
+} from "./malloc-tunables";
 
 const OURS = "glibc.malloc.trim_threshold=33554432:glibc.malloc.mmap_threshold=1048576";
 
@@ -22,5 +28,23 @@ describe("GLIBC_TUNABLES for the connector", () => {
     const env = { PATH: "/bin" };
     expect(withMallocTunables(env)).toEqual({ PATH: "/bin", GLIBC_TUNABLES: OURS });
     expect(env).toEqual({ PATH: "/bin" });
+  });
+
+  it("hints at the settings on glibc only, and only when one of them is missing", () => {
+    expect(mallocTunablesHint({}, true)).toContain(`GLIBC_TUNABLES=${OURS} `);
+    expect(mallocTunablesHint({ GLIBC_TUNABLES: "glibc.malloc.trim_threshold=1" }, true)).toContain(
+      "GLIBC_TUNABLES=glibc.malloc.trim_threshold=1:glibc.malloc.mmap_threshold=1048576 ",
+    );
+    expect(mallocTunablesHint({ GLIBC_TUNABLES: OURS }, true)).toBeNull();
+    expect(mallocTunablesHint({}, false)).toBeNull();
+  });
+
+  it("finds glibc in this process's memory map on a glibc Linux", () => {
+    // This machine and CI run Debian (glibc); elsewhere the answer must at least be false.
+    const glibc = process.platform === "linux" && Boolean(process.report?.getReport?.());
+    const header = glibc
+      ? (process.report.getReport() as { header?: { glibcVersionRuntime?: string } }).header
+      : undefined;
+    expect(runsOnGlibc()).toBe(Boolean(header?.glibcVersionRuntime));
   });
 });

@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+
 /**
  * glibc's malloc settings for a connector process, passed in `GLIBC_TUNABLES` by every launcher
  * Burrow writes: `pnpm start` (scripts/dev.ts), the systemd unit of `burrow service install`,
@@ -40,4 +42,31 @@ export function mallocTunables(existing: string | undefined): string {
     if (!named.has(name)) entries.push(`${name}=${value}`);
   }
   return entries.join(":");
+}
+
+/**
+ * The line a connector logs once when it serves on glibc without {@link CONNECTOR_MALLOC_TUNABLES}
+ * (a `burrow` started by hand), or null. cloudflared's QUIC library does the same for a kernel
+ * setting that costs it throughput ("failed to sufficiently increase receive buffer size … See
+ * <wiki>"): the process cannot change it for itself, so it says what to set.
+ */
+export function mallocTunablesHint(env: NodeJS.ProcessEnv, onGlibc: boolean): string | null {
+  if (!onGlibc) return null;
+  const named = new Set((env.GLIBC_TUNABLES ?? "").split(":").map((entry) => entry.split("=")[0]));
+  if (Object.keys(CONNECTOR_MALLOC_TUNABLES).every((name) => named.has(name))) return null;
+  return (
+    `glibc's malloc defaults cost this connector about twice the CPU per MiB it moves; ` +
+    `start it with GLIBC_TUNABLES=${mallocTunables(env.GLIBC_TUNABLES)} ` +
+    "(burrow service install puts it in the unit)"
+  );
+}
+
+/** Whether this process runs on glibc: its memory map has glibc's libc.so.6 (musl's is ld-musl). */
+export function runsOnGlibc(): boolean {
+  if (process.platform !== "linux") return false;
+  try {
+    return /\/libc\.so\.6$/m.test(readFileSync("/proc/self/maps", "utf8"));
+  } catch {
+    return false;
+  }
 }

@@ -11,6 +11,7 @@ import {
   tunnelDeleted,
 } from "./edge-connection";
 import { sizeHeapForServing } from "./heap-sizing";
+import { mallocTunablesHint, runsOnGlibc } from "./malloc-tunables";
 import { ConnectorMetrics } from "./metrics";
 import type { MetricsSource } from "./metrics-server";
 import { OriginAgentPool, type OriginRouter, SingleOriginRouter } from "./origin-router";
@@ -100,6 +101,8 @@ export class TunnelRunner implements MetricsSource {
    */
   async run(): Promise<void> {
     sizeHeapForServing();
+    const hint = mallocTunablesHint(process.env, runsOnGlibc());
+    if (hint) this.#options.log(hint);
     const loops = this.#slots.map(async (slot) => {
       if (slot.index > 0) {
         await sleep(slot.index * HA_CONNECTION_STAGGER_MS, undefined, {
