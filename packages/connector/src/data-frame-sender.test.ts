@@ -1,5 +1,5 @@
 import type { AddressInfo } from "node:net";
-import type { Duplex } from "node:stream";
+import { type Duplex, PassThrough } from "node:stream";
 import { decodeFrame, MAX_DATA_CHUNK_BYTES } from "@burrow/wire";
 import { describe, expect, it } from "vitest";
 import WebSocket, { WebSocketServer } from "ws";
@@ -13,7 +13,7 @@ function pattern(bytes: number, seed: number): Uint8Array {
 }
 
 describe("DataFrameSender", () => {
-  for (const masking of ["native when present", "JavaScript"] as const) {
+  for (const masking of ["native when present", "JavaScript", "zero keys"] as const) {
     it(`writes masked messages a WebSocket server reads as the data frames, in order with ws's own (${masking} masking)`, async () => {
       const server = new WebSocketServer({ host: "127.0.0.1", port: 0 });
       await new Promise<void>((resolve) => server.once("listening", resolve));
@@ -24,7 +24,13 @@ describe("DataFrameSender", () => {
       const client = new WebSocket(`ws://127.0.0.1:${(server.address() as AddressInfo).port}`);
       await new Promise((resolve) => client.once("open", resolve));
       const tcp = (client as unknown as { _socket: Duplex })._socket;
-      const sender = masking === "JavaScript" ? new DataFrameSender(null) : new DataFrameSender();
+      const sender = new DataFrameSender(
+        masking === "JavaScript"
+          ? { nativeMask: null }
+          : masking === "zero keys"
+            ? { keys: "zero" }
+            : {},
+      );
 
       // Full frames, small ones (every WebSocket length form: 7, 16 and 64 bits), payloads split
       // across chunks at odd offsets (the masking key rotates across them), an empty chunk, and
@@ -68,6 +74,41 @@ describe("DataFrameSender", () => {
       }
       client.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+    });
+  }
+
+  for (const keys of ["random", "zero"] as const) {
+    it(`puts ${keys} masking keys on the wire, the payload masked with them`, () => {
+      const wire = new PassThrough();
+      const written: Buffer[] = [];
+      wire.on("data", (chunk: Buffer) => written.push(chunk));
+      const sender = new DataFrameSender({ keys, nativeMask: null });
+      const plain = pattern(70_000, 3);
+      const frames = 20;
+      for (let i = 0; i < frames; i++) sender.send(wire, 1, [plain.slice()], plain.byteLength);
+      const bytes = Buffer.concat(written);
+
+      let at = 0;
+      const keysSeen = new Set<string>();
+      for (let i = 0; i < frames; i++) {
+        expect(bytes[at]).toBe(0x82);
+        // Masked in both cases (a server refuses an unmasked client frame), 64-bit length form.
+        expect(bytes[at + 1]).toBe(0x80 | 127);
+        const length = Number(bytes.readBigUInt64BE(at + 2));
+        const key = bytes.subarray(at + 10, at + 14);
+        keysSeen.add(key.toString("hex"));
+        const payload = Buffer.from(bytes.subarray(at + 14, at + 14 + length));
+        const unmasked = Buffer.from(payload.map((byte, j) => byte ^ key[j & 3]!));
+        const frame = decodeFrame(new Uint8Array(unmasked));
+        if (!frame.ok || frame.frame.kind !== "data") throw new Error(`frame ${i} not data`);
+        expect(Buffer.from(frame.frame.bytes).equals(Buffer.from(plain))).toBe(true);
+        // A zero key leaves the payload as it is; a random one changes it.
+        expect(payload.equals(unmasked)).toBe(keys === "zero");
+        at += 14 + length;
+      }
+      expect(at).toBe(bytes.byteLength);
+      if (keys === "zero") expect([...keysSeen]).toEqual(["00000000"]);
+      else expect(keysSeen.size).toBe(frames);
     });
   }
 

@@ -22,8 +22,8 @@ const NATIVE_MASK_FROM_BYTES = 48;
 
 /**
  * Sends `data` frames as masked WebSocket messages straight from the chunks node:http handed
- * over: each chunk is masked in place and written as it is, between the frame's headers and its
- * padding, so the connector adds no copy of its own to a body's bytes.
+ * over: each chunk is masked in place (unless the key is zero) and written as it is, between the
+ * frame's headers and its padding, so the connector adds no copy of its own to a body's bytes.
  *
  * `ws.send` copies every message once more to mask it (a client must mask every byte, RFC 6455
  * §5.3), and encoding the frame first is a copy of its own. Session 4 cut that to one copy into
@@ -46,12 +46,18 @@ const NATIVE_MASK_FROM_BYTES = 48;
  */
 export class DataFrameSender {
   readonly #nativeMask: MaskFunction | null;
+  readonly #zeroKeys: boolean;
   readonly #key = Buffer.alloc(4);
   readonly #rotated = Buffer.alloc(4);
 
-  /** `nativeMask`: bufferutil's (the default loads it when present); null masks in JavaScript. */
-  constructor(nativeMask: MaskFunction | null = loadNativeMask()) {
-    this.#nativeMask = nativeMask;
+  /**
+   * `keys`: random masking keys, or all zeros where nothing on the path reads the bytes
+   * (masking-keys.ts); `nativeMask`: bufferutil's (the default loads it when present), null masks
+   * in JavaScript.
+   */
+  constructor(options: { keys?: "random" | "zero"; nativeMask?: MaskFunction | null } = {}) {
+    this.#zeroKeys = options.keys === "zero";
+    this.#nativeMask = options.nativeMask === undefined ? loadNativeMask() : options.nativeMask;
   }
 
   /** Writes one data frame of `chunks` joined (`byteLength` bytes) to `tcp`; masks the chunks. */
@@ -63,7 +69,8 @@ export class DataFrameSender {
       byteLength,
     );
     const key = this.#key;
-    randomFillSync(key);
+    // A zero key masks nothing: the bytes go as they are (the key stays zero from construction).
+    if (!this.#zeroKeys) randomFillSync(key);
     // The WebSocket header goes right before the frame's header, in the same buffer.
     const wsHeaderBytes = frameBytes < 126 ? 6 : frameBytes < 65_536 ? 8 : 14;
     const start = MAX_WS_HEADER_BYTES - wsHeaderBytes;
@@ -97,6 +104,7 @@ export class DataFrameSender {
 
   /** Masks `bytes` in place as the part of the message that starts at byte `at` of it. */
   #mask(bytes: Uint8Array, at: number): void {
+    if (this.#zeroKeys) return;
     const key = this.#key;
     const rotated = this.#rotated;
     for (let i = 0; i < 4; i++) rotated[i] = key[(at + i) & 3]!;

@@ -15,6 +15,8 @@ interface FakeEdge {
   url: URL;
   /** Frames the connector sent, decoded. */
   received: Frame[];
+  /** Every byte the connector wrote after the handshake, as read. */
+  raw: Buffer[];
   /** The connection from the connector, once it said hello. */
   peer: Promise<{ ws: WebSocket; tcp: Duplex }>;
   closed: Promise<{ code: number; reason: string }>;
@@ -52,13 +54,19 @@ async function fakeEdge(): Promise<FakeEdge> {
   await new Promise<void>((resolve) => server.once("listening", resolve));
   cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
   const received: Frame[] = [];
+  const raw: Buffer[] = [];
   let closed!: (end: { code: number; reason: string }) => void;
   const edge: FakeEdge = {
     url: new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}`),
     received,
+    raw,
     closed: new Promise((resolve) => (closed = resolve)),
     peer: new Promise((resolve) => {
       server.on("connection", (ws) => {
+        // A second reader of the same socket: ws parses these bytes, the test reads them raw.
+        (ws as unknown as { _socket: Duplex })._socket.on("data", (chunk: Buffer) =>
+          raw.push(chunk),
+        );
         ws.on("close", (code, reason) => closed({ code, reason: reason.toString() }));
         ws.on("message", (data: Buffer, isBinary) => {
           if (!isBinary) return;
@@ -234,5 +242,62 @@ describe("EdgeConnection reading data frames off the socket", () => {
     await writeCut(tcp, frame.subarray(0, 150_000), []);
     await connection.close(1000, "connector closing");
     expect(await edge.closed).toEqual({ code: 1000, reason: "connector closing" });
+  });
+});
+
+describe("EdgeConnection masking", () => {
+  it("masks every frame to a loopback edge with a zero key, data frames and ws's own alike", async () => {
+    const edge = await fakeEdge();
+    const body = Buffer.from(pattern(300_000, 9));
+    // Sent in two parts a moment apart, so the answer streams as data frames (DataFrameSender)
+    // instead of going whole with its head.
+    const server = http.createServer((_request, response) => {
+      response.write(body.subarray(0, 100_000));
+      setTimeout(() => response.end(body.subarray(100_000)), 50);
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    cleanups.push(() => {
+      server.closeAllConnections();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    });
+    const { port } = server.address() as AddressInfo;
+    await connect(edge, new URL(`http://127.0.0.1:${port}`));
+    const { tcp } = await edge.peer;
+    tcp.write(binaryMessage(encodeFrame(requestHead(1, 10))));
+    tcp.write(binaryMessage(encodeFrame({ kind: "data", streamId: 1, bytes: pattern(10, 1) })));
+    tcp.write(binaryMessage(encodeFrame({ kind: "end", streamId: 1 })));
+    await until(
+      () => edge.received.some((frame) => frame.kind === "end" && frame.streamId === 1),
+      "the answer's end",
+    );
+    // The head may carry the first bytes; the data frames carry the rest.
+    const sent = edge.received.flatMap((frame) =>
+      frame.kind === "data" && frame.streamId === 1
+        ? [Buffer.from(frame.bytes)]
+        : frame.kind === "responseHead" && frame.body
+          ? [Buffer.from(frame.body)]
+          : [],
+    );
+    expect(Buffer.concat(sent).equals(body)).toBe(true);
+
+    // Walk the raw client frames: each has the mask bit and a key; all keys are zero.
+    const bytes = Buffer.concat(edge.raw);
+    const keys: string[] = [];
+    for (let at = 0; at < bytes.byteLength; ) {
+      expect(bytes[at + 1]! & 0x80, `mask bit of the frame at ${at}`).toBe(0x80);
+      const short = bytes[at + 1]! & 0x7f;
+      const [length, keyAt] =
+        short < 126
+          ? [short, at + 2]
+          : short === 126
+            ? [bytes.readUInt16BE(at + 2), at + 4]
+            : [Number(bytes.readBigUInt64BE(at + 2)), at + 10];
+      keys.push(bytes.subarray(keyAt, keyAt + 4).toString("hex"));
+      at = keyAt + 4 + length;
+    }
+    // Every message the edge read (hello, the head, data frames from DataFrameSender, end).
+    expect(edge.received.some((frame) => frame.kind === "data")).toBe(true);
+    expect(keys.length).toBeGreaterThanOrEqual(edge.received.length);
+    expect(new Set(keys)).toEqual(new Set(["00000000"]));
   });
 });

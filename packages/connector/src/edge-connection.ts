@@ -24,6 +24,7 @@ import { DataFrameReceiver } from "./data-frame-receiver";
 import { DataFrameSender } from "./data-frame-sender";
 import { EdgeLiveness } from "./edge-liveness";
 import { refusal, retryable, type TunnelKind } from "./edge-refusal";
+import { edgeMaskingKeys, fillZeroKey } from "./masking-keys";
 import type { ConnectorMetrics } from "./metrics";
 import type { OriginRouter } from "./origin-router";
 import { OriginStream, type RequestHead, type StreamObserver } from "./origin-stream";
@@ -92,7 +93,7 @@ export class EdgeConnection {
   });
   #edgeFeatures = new Set<string>();
   #draining = false;
-  readonly #dataFrames = new DataFrameSender();
+  readonly #dataFrames: DataFrameSender;
   /**
    * What this connection's request bodies may borrow to grow their receive windows while the
    * origin keeps up (packages/wire flow-control.ts), as the edge does for responses.
@@ -104,6 +105,7 @@ export class EdgeConnection {
 
   constructor(options: EdgeConnectionOptions) {
     this.#options = options;
+    this.#dataFrames = new DataFrameSender({ keys: edgeMaskingKeys(options.edge) });
   }
 
   /** Requests running on this connection. */
@@ -130,6 +132,7 @@ export class EdgeConnection {
       maxPayload: MAX_FRAME_BYTES,
       perMessageDeflate: false,
       handshakeTimeout: REGISTER_TIMEOUT_MS,
+      generateMask: edgeMaskingKeys(edge) === "zero" ? fillZeroKey : undefined,
     });
     socket.binaryType = "nodebuffer";
     this.#socket = socket;

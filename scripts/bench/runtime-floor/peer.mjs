@@ -12,7 +12,12 @@ import WebSocket from "ws";
 const [floorUrl, originUrl] = process.argv.slice(2);
 const origin = new URL(originUrl);
 const agent = new http.Agent({ keepAlive: true });
-const edge = new WebSocket(`${floorUrl.replace(/^http/, "ws")}/peer`, { perMessageDeflate: false });
+// Zero masking keys, as the connector uses on loopback (packages/connector/src/masking-keys.ts):
+// workerd then skips unmasking what the peer sends, and the floor stays the least a tunnel does.
+const edge = new WebSocket(`${floorUrl.replace(/^http/, "ws")}/peer`, {
+  perMessageDeflate: false,
+  generateMask: (key) => key.fill(0),
+});
 /** Per WebSocket stream id: the origin's socket. */
 const sockets = new Map();
 /** Per download stream id: its sender, waiting for acknowledgements. */
