@@ -157,6 +157,31 @@ describe("ReceiveWindow growth", () => {
     expect(budget.available).toBe(INITIAL_WINDOW_BYTES / 2);
   });
 
+  it("grants in batches of a quarter of the grown window, leaving the sender credit for a full frame", () => {
+    const send = new SendWindow();
+    const receive = new ReceiveWindow(INITIAL_WINDOW_BYTES, new WindowBudget(64 * MiB));
+    const frame = 64 * 1024;
+    const grants: number[] = [];
+    for (let moved = 0; moved < 64 * MiB; moved += frame) {
+      if (send.take(frame) !== true) throw new Error("sender stalled");
+      expect(receive.received(frame)).toBe(true);
+      const grant = receive.drained(frame);
+      if (grant) {
+        grants.push(grant);
+        send.grant(grant);
+      }
+    }
+    expect(receive.limit).toBe(MAX_GROWN_WINDOW_BYTES);
+    // Once grown, credit comes back a quarter window (1 MiB) at a time, not 256 KiB.
+    expect(grants.slice(-8)).toEqual(Array(8).fill(MAX_GROWN_WINDOW_BYTES / 4));
+    // The receiver holds back just under a batch: the sender can still send a whole frame.
+    const kept = MAX_GROWN_WINDOW_BYTES / 4 - frame;
+    expect(send.take(kept)).toBe(true);
+    expect(receive.received(kept)).toBe(true);
+    expect(receive.drained(kept)).toBe(0);
+    expect(send.take(MAX_DATA_CHUNK_BYTES)).toBe(true);
+  });
+
   it("never grows without a budget", () => {
     const window = new ReceiveWindow();
     expect(drainEachAsItArrives(window, 8 * INITIAL_WINDOW_BYTES)).toBe(8 * INITIAL_WINDOW_BYTES);

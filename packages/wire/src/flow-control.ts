@@ -26,7 +26,15 @@ export const INITIAL_WINDOW_BYTES = 1024 * 1024;
  */
 export const MAX_DATA_CHUNK_BYTES = 512 * 1024;
 
-/** The receiver returns credit in batches of at least this size, to keep update frames rare. */
+/**
+ * The receiver returns credit in batches of at least a quarter of its window, to keep update
+ * frames rare: this many bytes on the initial window, more once the window grew (up to 1 MiB at
+ * MAX_GROWN_WINDOW_BYTES). Every `windowUpdate` the connector sends costs the Durable Object an
+ * incoming WebSocket event, and every one it receives a message on the connector: a steady
+ * transfer on a grown window now takes one per MiB instead of four. A grown window still leaves
+ * the sender three quarters of it to send on while the receiver holds a batch back, so a full
+ * data frame always finds credit.
+ */
 export const WINDOW_UPDATE_THRESHOLD_BYTES = INITIAL_WINDOW_BYTES / 4;
 
 /** The sending half: `take()` resolves once the peer has granted room for `bytes` more. */
@@ -160,7 +168,7 @@ export class ReceiveWindow {
     this.#outstanding -= bytes;
     this.#drained += bytes;
     this.#drainedSinceGrowth += bytes;
-    if (this.#drained < WINDOW_UPDATE_THRESHOLD_BYTES) return 0;
+    if (this.#drained < this.#limit / 4) return 0;
     const grant = this.#drained + this.#growth();
     this.#drained = 0;
     return grant;
