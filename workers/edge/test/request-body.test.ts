@@ -1,6 +1,17 @@
-import { DATA_FRAME_PAYLOAD_OFFSET, decodeFrame, encodeFrame, type ResetCode } from "@burrow/wire";
+import {
+  DATA_FRAME_PAYLOAD_OFFSET,
+  decodeFrame,
+  encodeFrame,
+  MAX_DATA_CHUNK_BYTES,
+  type ResetCode,
+} from "@burrow/wire";
 import { describe, expect, it } from "vitest";
-import { type BodySink, frameInPlace, pumpRequestBody } from "../src/connection/request-body";
+import {
+  type BodySink,
+  frameInPlace,
+  nextReadBytes,
+  pumpRequestBody,
+} from "../src/connection/request-body";
 
 /** A sink that frames each piece as HttpStream.sendData does, keeping the frames. */
 function framingSink(streamId: number) {
@@ -71,5 +82,31 @@ describe("request bodies framed in place", () => {
       true,
     );
     expect(same(backing, before)).toBe(true);
+  });
+});
+
+describe("read sizes", () => {
+  const KiB = 1024;
+
+  it("gives the next read twice what arrived, doubling while reads fill their room", () => {
+    expect(nextReadBytes(64 * KiB, 64 * KiB)).toBe(128 * KiB);
+    expect(nextReadBytes(128 * KiB, 128 * KiB)).toBe(256 * KiB);
+    expect(nextReadBytes(512 * KiB, 100 * KiB)).toBe(200 * KiB);
+    expect(nextReadBytes(256 * KiB, 10 * KiB)).toBe(64 * KiB);
+    expect(nextReadBytes(MAX_DATA_CHUNK_BYTES, MAX_DATA_CHUNK_BYTES)).toBe(MAX_DATA_CHUNK_BYTES);
+    expect(nextReadBytes(300 * KiB, 299 * KiB)).toBe(MAX_DATA_CHUNK_BYTES);
+  });
+
+  it("reads a body that is all there in pieces growing to a whole data frame", async () => {
+    const body = bytes(4 * 1024 * 1024, 5);
+    const request = new Request("https://t.example/upload", { method: "POST", body });
+    const { sink, frames } = framingSink(3);
+    await pumpRequestBody(sink, request.body!, Number.MAX_SAFE_INTEGER);
+    const sizes = frames.map(({ piece }) => piece.byteLength);
+    expect(sizes.reduce((sum, size) => sum + size, 0)).toBe(body.byteLength);
+    expect(Math.max(...sizes)).toBe(MAX_DATA_CHUNK_BYTES);
+    expect(sizes[0]).toBeLessThanOrEqual(64 * KiB);
+    // Whole frames after the first few doublings: few reads, few frames.
+    expect(frames.length).toBeLessThanOrEqual(4 + body.byteLength / MAX_DATA_CHUNK_BYTES);
   });
 });

@@ -143,6 +143,22 @@ export function frameInPlace(piece: Uint8Array, streamId: number): Uint8Array | 
   return encodeDataFrameAround(new Uint8Array(piece.buffer), streamId, piece.byteLength);
 }
 
+/** The smallest room a BYOB read gets: a socket read's worth. */
+const MIN_READ_BYTES = 64 * 1024;
+
+/**
+ * Room for the next read after one of `room` bytes returned `read`: twice what arrived (so a
+ * steady upload's reads fit), doubling while reads fill their room, up to a data frame.
+ *
+ * A read returns what has arrived, and a curl upload's reads here average 90–107 KiB; with room
+ * for a whole frame every time, workerd zero-filled ≈ 5 MiB of fresh buffers per MiB uploaded
+ * (perf of workerd: the `Uint8Array` constructor ≈ 14 % of its samples, memset ≈ 8.5 %).
+ */
+export function nextReadBytes(room: number, read: number): number {
+  const wanted = read >= room ? 2 * room : 2 * read;
+  return Math.min(MAX_DATA_CHUNK_BYTES, Math.max(MIN_READ_BYTES, wanted));
+}
+
 /**
  * Reads a body in pieces of up to one data frame. workerd's default reader hands a request body
  * over in 4 KiB reads (2,049 reads for 8 MiB, where a BYOB reader into a 64 KiB view needs 129,
@@ -152,6 +168,8 @@ export function frameInPlace(piece: Uint8Array, streamId: number): Uint8Array | 
 class ChunkReader {
   readonly #byob: ReadableStreamBYOBReader | null;
   readonly #plain: ReadableStreamDefaultReader<Uint8Array> | null;
+  /** Room for the next BYOB read (see #nextReadBytes). */
+  #readBytes = MIN_READ_BYTES;
 
   constructor(body: ReadableStream<Uint8Array>) {
     let byob: ReadableStreamBYOBReader | null = null;
@@ -168,14 +186,14 @@ class ChunkReader {
   async read(): Promise<Uint8Array | null> {
     if (this.#byob) {
       // A fresh buffer each time: the piece read may still be on its way when the next read
-      // starts, and BYOB reads take their buffer away. It has room to be framed in place.
-      const buffer = new Uint8Array(dataFrameBytes(MAX_DATA_CHUNK_BYTES));
-      const view = buffer.subarray(
-        DATA_FRAME_PAYLOAD_OFFSET,
-        DATA_FRAME_PAYLOAD_OFFSET + MAX_DATA_CHUNK_BYTES,
-      );
+      // starts (a WebSocket's send() keeps a view of the bytes it queues, not a copy), and BYOB
+      // reads take their buffer away. It has room to be framed in place.
+      const room = this.#readBytes;
+      const buffer = new Uint8Array(dataFrameBytes(room));
+      const view = buffer.subarray(DATA_FRAME_PAYLOAD_OFFSET, DATA_FRAME_PAYLOAD_OFFSET + room);
       const { done, value } = await this.#byob.read(view);
       if (done || !value) return null;
+      this.#readBytes = nextReadBytes(room, value.byteLength);
       frameBuffers.add(value.buffer);
       return value;
     }
