@@ -1,13 +1,10 @@
 import type http from "node:http";
 import type https from "node:https";
-import type { Duplex } from "node:stream";
 import {
   CLOSE_CODES,
   CONNECT_PATH,
   connectRequestHeaders,
   decodeFrame,
-  encodeDataFrame,
-  encodeFrame,
   FEATURES,
   type Frame,
   GROWN_WINDOWS_BUDGET_BYTES,
@@ -21,9 +18,9 @@ import {
 import WebSocket from "ws";
 import { bodyGarbage } from "./body-garbage";
 import { DataFrameReceiver } from "./data-frame-receiver";
-import { DataFrameSender } from "./data-frame-sender";
 import { EdgeLiveness } from "./edge-liveness";
 import { refusal, retryable, type TunnelKind } from "./edge-refusal";
+import { EdgeWriter } from "./edge-writer";
 import { edgeMaskingKeys, fillZeroKey } from "./masking-keys";
 import type { ConnectorMetrics } from "./metrics";
 import type { OriginRouter } from "./origin-router";
@@ -81,9 +78,10 @@ export class EdgeConnection {
   readonly #options: EdgeConnectionOptions;
   readonly #streams = new Map<number, OriginStream>();
   #socket: WebSocket | null = null;
+  #writer: EdgeWriter | null = null;
   readonly #liveness = new EdgeLiveness({
     sendHeartbeat: (text) => {
-      if (this.#socket?.readyState === WebSocket.OPEN) this.#socket.send(text);
+      this.#writer?.sendText(text);
     },
     sendPing: (nonce) => this.#send({ kind: "ping", streamId: 0, nonce }),
     terminate: (reason) => {
@@ -93,19 +91,15 @@ export class EdgeConnection {
   });
   #edgeFeatures = new Set<string>();
   #draining = false;
-  readonly #dataFrames: DataFrameSender;
   /**
    * What this connection's request bodies may borrow to grow their receive windows while the
    * origin keeps up (packages/wire flow-control.ts), as the edge does for responses.
    */
   readonly #windowBudget = new WindowBudget(GROWN_WINDOWS_BUDGET_BYTES);
-  /** The TCP socket is corked until the end of this turn (see #sendMessage). */
-  #corked = false;
   #ended: Promise<ConnectionEnd> | null = null;
 
   constructor(options: EdgeConnectionOptions) {
     this.#options = options;
-    this.#dataFrames = new DataFrameSender({ keys: edgeMaskingKeys(options.edge) });
   }
 
   /** Requests running on this connection. */
@@ -136,6 +130,7 @@ export class EdgeConnection {
     });
     socket.binaryType = "nodebuffer";
     this.#socket = socket;
+    this.#writer = new EdgeWriter(socket, edgeMaskingKeys(edge));
     this.#ended = new Promise((resolve) => {
       socket.on("close", (code, reason) => {
         this.#liveness.stop();
@@ -354,7 +349,8 @@ export class EdgeConnection {
       windowBudget: this.#windowBudget,
       observer: this.#options.observe?.(head, this.#options.connIndex) ?? null,
       send: (frame) => this.#send(frame),
-      sendData: (streamId, chunks, byteLength) => this.#sendData(streamId, chunks, byteLength),
+      sendData: (streamId, chunks, byteLength) =>
+        this.#writer?.sendData(streamId, chunks, byteLength),
       onDone: (streamId, failed) => {
         this.#streams.delete(streamId);
         metrics.requestFinished(failed);
@@ -375,45 +371,6 @@ export class EdgeConnection {
   }
 
   #send(frame: Frame): void {
-    if (this.#socket?.readyState === WebSocket.OPEN) this.#sendMessage(encodeFrame(frame));
-  }
-
-  /**
-   * Sends one frame's message. Messages sent in one event-loop turn leave in one write: the TCP
-   * socket under the WebSocket is corked on the first and uncorked at the end of the turn
-   * (setImmediate), so a hundred answers that came in together cost one syscall, not a hundred,
-   * here and in the edge's reads. Each stays its own WebSocket message; nothing waits past the
-   * turn.
-   */
-  #sendMessage(message: Uint8Array): void {
-    const socket = this.#socket;
-    if (socket?.readyState !== WebSocket.OPEN) return;
-    this.#cork();
-    socket.send(message);
-  }
-
-  /** A data frame, through {@link DataFrameSender} (see there why not `ws.send`). */
-  #sendData(streamId: number, chunks: Uint8Array[], byteLength: number): void {
-    if (this.#socket?.readyState !== WebSocket.OPEN) return;
-    // The origin's socket read these bytes into fresh buffers (see BodyGarbage).
-    bodyGarbage.moved(byteLength);
-    const tcp = this.#cork();
-    if (tcp) this.#dataFrames.send(tcp, streamId, chunks, byteLength);
-    else this.#socket.send(encodeDataFrame(streamId, chunks));
-  }
-
-  /** Corks the TCP socket until the end of this turn (see #sendMessage); null without one. */
-  #cork(): Duplex | null {
-    // ws keeps its TCP socket in `_socket` (not part of its typed API); without it, no batching.
-    const tcp = (this.#socket as unknown as { _socket?: Duplex } | null)?._socket ?? null;
-    if (tcp && !this.#corked) {
-      this.#corked = true;
-      tcp.cork();
-      setImmediate(() => {
-        this.#corked = false;
-        tcp.uncork();
-      });
-    }
-    return tcp;
+    this.#writer?.send(frame);
   }
 }
