@@ -10,6 +10,7 @@ import {
   type WindowBudget,
 } from "@burrow/wire";
 import { helloWorldPage } from "./hello-world";
+import { reportOriginFailures } from "./origin-failures";
 import type { HttpRoute, OriginRouter } from "./origin-router";
 import { OriginWebSocket } from "./origin-websocket";
 import { requestFraming } from "./request-framing";
@@ -300,47 +301,16 @@ export class OriginStream {
       ...(override && secure && vpc ? vpc.tls.requestOptions(override) : {}),
     });
     this.#request = request;
-    request.on("timeout", () => {
-      if (!this.#response) this.#fail(ResetCode.originTimeout, "origin did not answer in time");
-    });
-    // VPC routing tries the next address only when the connection itself failed; a TLS failure
-    // after connecting (an untrusted or misnamed certificate) is reported as such, not retried.
-    let connected = false;
-    let handshaken = !secure;
-    request.on("socket", (socket) => {
-      if (!socket.connecting) {
-        connected = true;
-        handshaken = true; // a kept-alive socket
-      } else {
-        socket.once("connect", () => {
-          connected = true;
-          if (!secure || override) return;
-          // tlsTimeout: the handshake alone gets its own, shorter budget.
-          const timer = setTimeout(() => {
-            if (!handshaken) {
-              this.#fail(ResetCode.originTimeout, "TLS handshake with the origin timed out");
-            }
-          }, route.tlsTimeoutMs);
-          timer.unref();
-          socket.once("close", () => clearTimeout(timer));
-          socket.once("secureConnect", () => clearTimeout(timer));
-        });
-        if (secure) socket.once("secureConnect", () => (handshaken = true));
-      }
-    });
-    request.on("error", (error: NodeJS.ErrnoException) => {
-      if (this.#response) {
-        this.#fail(ResetCode.internal, "origin response aborted");
-      } else if (override && connected && !handshaken) {
-        const code = error.code ? ` (${error.code})` : "";
-        const message = `TLS handshake with the origin failed: ${error.message}${code}`;
-        this.#fail(ResetCode.internal, message);
-      } else if (override && connected) {
-        this.#fail(ResetCode.internal, `origin: ${error.message}`);
-      } else {
-        this.#fail(ResetCode.originUnreachable, `origin: ${error.message}`);
-      }
-    });
+    reportOriginFailures(
+      request,
+      {
+        secure,
+        override: override !== null,
+        tlsTimeoutMs: route.tlsTimeoutMs,
+        responded: () => this.#response !== null,
+      },
+      (code, message) => this.#fail(code, message),
+    );
     request.on("response", (response) => {
       request.setTimeout(0);
       this.#response = response;
