@@ -118,6 +118,8 @@ export class EdgeConnection {
     const { edge, tunnelId, secret, connectorId, connIndex, version } = this.#options;
     const url = new URL(CONNECT_PATH, edge);
     url.protocol = edge.protocol === "https:" ? "wss:" : "ws:";
+    // ws masks its own messages with these keys, EdgeWriter the data frames it writes beside ws.
+    const keys = edgeMaskingKeys(edge);
     const socket = new WebSocket(url, {
       headers: connectRequestHeaders(
         { tunnelId, connectorId, connIndex, version, arch: `${process.platform}_${process.arch}` },
@@ -126,11 +128,11 @@ export class EdgeConnection {
       maxPayload: MAX_FRAME_BYTES,
       perMessageDeflate: false,
       handshakeTimeout: REGISTER_TIMEOUT_MS,
-      generateMask: edgeMaskingKeys(edge) === "zero" ? fillZeroKey : undefined,
+      generateMask: keys === "zero" ? fillZeroKey : undefined,
     });
     socket.binaryType = "nodebuffer";
     this.#socket = socket;
-    this.#writer = new EdgeWriter(socket, edgeMaskingKeys(edge));
+    this.#writer = new EdgeWriter(socket, keys);
     this.#ended = new Promise((resolve) => {
       socket.on("close", (code, reason) => {
         this.#liveness.stop();

@@ -168,7 +168,7 @@ export function nextReadBytes(room: number, read: number): number {
 class ChunkReader {
   readonly #byob: ReadableStreamBYOBReader | null;
   readonly #plain: ReadableStreamDefaultReader<Uint8Array> | null;
-  /** Room for the next BYOB read (see #nextReadBytes). */
+  /** Room for the next BYOB read (see nextReadBytes). */
   #readBytes = MIN_READ_BYTES;
 
   constructor(body: ReadableStream<Uint8Array>) {
