@@ -24,7 +24,6 @@ describe("a download's receive window", () => {
     const tunnel = await mintQuickTunnel(stack.edge);
     const totalBytes = 48 * 1024 * 1024;
     let credit = INITIAL_WINDOW_BYTES;
-    let granted = 0;
     let sent = 0;
     let mostCreditHeld = credit;
     let streamId = 0;
@@ -58,7 +57,6 @@ describe("a download's receive window", () => {
       },
       onStreamFrame: (frame) => {
         if (frame.kind !== "windowUpdate" || frame.streamId !== streamId) return;
-        granted += frame.bytes;
         credit += frame.bytes;
         mostCreditHeld = Math.max(mostCreditHeld, credit);
         pump();
@@ -74,13 +72,9 @@ describe("a download's receive window", () => {
       expect(response.statusCode).toBe(200);
       expect(body.byteLength).toBe(totalBytes);
       expect(body.every((byte) => byte === 0x61)).toBe(true);
-      // More credit than bytes drained came back: the window grew, within its ceiling. The
-      // last grants (up to a quarter of a grown window each) may still be on their way to this
-      // connector when the visitor has read the last byte: wait for them, up to ~2 s.
-      for (let i = 0; i < 200 && granted + INITIAL_WINDOW_BYTES <= sent; i++) {
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
-      expect(granted + INITIAL_WINDOW_BYTES).toBeGreaterThan(sent);
+      // The window grew, within its ceiling: credit beyond the initial window can only come from
+      // growth. (Not the sum of grants: the edge grants nothing for what it still holds when the
+      // stream ends, up to a whole grown window, so with growth the sum can still be 1 MiB short.)
       expect(mostCreditHeld).toBeGreaterThan(INITIAL_WINDOW_BYTES);
       expect(mostCreditHeld).toBeLessThanOrEqual(MAX_GROWN_WINDOW_BYTES);
     } finally {
