@@ -18,11 +18,12 @@ import {
   ZONE,
 } from "../../test/harness/named-run";
 import { startBenchOrigin } from "./bench-origin";
+import { FULL } from "./bench-plan";
 import { benchConnector } from "./connector-command";
 import { HttpTarget } from "./http-target";
 import { ensureTool, type WrkResult, wrk } from "./load-tools";
 import { workerdPids } from "./measure";
-import { FULL, measurePath } from "./path-figures";
+import { measurePath } from "./path-figures";
 import type { Figure } from "./report";
 import { type RuntimeFloor, startRuntimeFloor } from "./runtime-floor";
 

@@ -10,11 +10,12 @@ import path from "node:path";
 import { startConnector, stopConnector } from "@burrow/connector/testing";
 import { startLocalEdge } from "@burrow/local-edge";
 import { startBenchOrigin } from "./bench-origin";
+import { FULL, QUICK } from "./bench-plan";
 import { benchConnector } from "./connector-command";
 import { HttpTarget } from "./http-target";
 import { ensureTool, wrk } from "./load-tools";
 import { cpuDuring, peakRssMiB, runLoad, workerdPids } from "./measure";
-import { FULL, measurePath, QUICK } from "./path-figures";
+import { measurePath } from "./path-figures";
 import type { Figure } from "./report";
 import { type RuntimeFloor, startRuntimeFloor } from "./runtime-floor";
 
