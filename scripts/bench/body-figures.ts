@@ -126,7 +126,10 @@ export async function measureBodies(plan: Plan, subject: TunnelPath): Promise<Fi
       baseline: median(seconds.direct.echo),
       baselineName: "direct",
       targets: [{ on: "value", op: "<=", limit: echoLimitSeconds }],
-      directMeetsOwnLimit: median(seconds.direct.echo) <= directEchoLimitSeconds,
+      // Direct misses the bar too when its echo misses its own rule, or when the origin alone
+      // echoes slower than the tunnel's limit: no tunnel makes the origin echo faster.
+      directMeetsOwnLimit:
+        median(seconds.direct.echo) <= Math.min(directEchoLimitSeconds, echoLimitSeconds),
     },
     {
       key: "cpu_s_per_gib_down_large",

@@ -35,8 +35,8 @@ export interface Figure {
   floor?: number;
   /**
    * For a target whose limit comes from the tunnel's own figures (the echo's, from its download
-   * and upload rates): the same target with the limit drawn from direct's figures, and whether
-   * direct meets it. False means the harness misses that bar without any tunnel.
+   * and upload rates): whether direct meets that limit and the same rule drawn from its own
+   * figures. False means the harness misses that bar without any tunnel.
    */
   directMeetsOwnLimit?: boolean;
 }
@@ -154,9 +154,9 @@ export function printTable(figures: readonly Figure[]): void {
   const directToo = judged.filter(directMisses).length;
   if (directToo > 0) {
     console.log(
-      `² ${directToo} of the misses: direct misses that target too when its limit is drawn from direct's own\n` +
-        "  figures (the echo against direct's own download and upload): the bar is below what this harness\n" +
-        "  measures with no tunnel at all.",
+      `² ${directToo} of the misses: direct misses that target too (the echo: direct's own echo is slower than\n` +
+        "  the tunnel's limit, or than the limit drawn from direct's own download and upload): the bar is below\n" +
+        "  what this harness measures with no tunnel at all.",
     );
   }
 }
