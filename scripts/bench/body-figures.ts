@@ -93,6 +93,7 @@ export async function measureBodies(plan: Plan, subject: TunnelPath): Promise<Fi
     up: plan.uploadBytes * plan.transfers,
   };
   const largeLabel = sizeLabel(plan.growthBytes);
+  const perLargeGiB = (seconds: number) => seconds / (plan.growthBytes / GiB);
   const figures: Figure[] = [
     {
       key: "download_mibps",
@@ -135,9 +136,21 @@ export async function measureBodies(plan: Plan, subject: TunnelPath): Promise<Fi
       key: "cpu_s_per_gib_down_large",
       label: `tunnel CPU per GiB downloaded (${largeLabel} in one transfer, warm)`,
       unit: "s",
-      value: large.cpuSeconds.down / (plan.growthBytes / GiB),
+      value: perLargeGiB(large.cpuSeconds.down.workerd + large.cpuSeconds.down.connector),
       targets: [{ on: "value", op: "<=", limit: TARGETS.cpuSecondsPerGiB }],
       floor: floorCpu?.down,
+    },
+    {
+      key: "cpu_s_per_gib_down_large_workerd",
+      label: "  of which workerd",
+      unit: "s",
+      value: perLargeGiB(large.cpuSeconds.down.workerd),
+    },
+    {
+      key: "cpu_s_per_gib_down_large_connector",
+      label: "  of which connector",
+      unit: "s",
+      value: perLargeGiB(large.cpuSeconds.down.connector),
     },
     {
       key: "cpu_s_per_gib_down",
@@ -155,9 +168,21 @@ export async function measureBodies(plan: Plan, subject: TunnelPath): Promise<Fi
       key: "cpu_s_per_gib_up_large",
       label: `tunnel CPU per GiB uploaded (${largeLabel} in one transfer, warm)`,
       unit: "s",
-      value: large.cpuSeconds.up / (plan.growthBytes / GiB),
+      value: perLargeGiB(large.cpuSeconds.up.workerd + large.cpuSeconds.up.connector),
       targets: [{ on: "value", op: "<=", limit: TARGETS.cpuSecondsPerGiB }],
       floor: floorCpu?.up,
+    },
+    {
+      key: "cpu_s_per_gib_up_large_workerd",
+      label: "  of which workerd",
+      unit: "s",
+      value: perLargeGiB(large.cpuSeconds.up.workerd),
+    },
+    {
+      key: "cpu_s_per_gib_up_large_connector",
+      label: "  of which connector",
+      unit: "s",
+      value: perLargeGiB(large.cpuSeconds.up.connector),
     },
     {
       key: "cpu_s_per_gib_up",
@@ -176,6 +201,12 @@ export async function measureBodies(plan: Plan, subject: TunnelPath): Promise<Fi
   return figures;
 }
 
+/** CPU seconds of each tunnel process over one transfer. */
+interface ProcessCpu {
+  workerd: number;
+  connector: number;
+}
+
 function sizeLabel(bytes: number): string {
   return bytes >= GiB ? `${bytes / GiB} GiB` : `${bytes / MiB} MiB`;
 }
@@ -188,17 +219,16 @@ function sizeLabel(bytes: number): string {
  * one cold round both processes are still warming (consecutive 100 MiB uploads on one tunnel,
  * session 9: workerd 4.4, 2.2, then 0.9–1.1 ms per MiB; the connector 1.7–2.4, 1.4–1.7, then
  * 0.8–1.7, falling, as V8 goes on recompiling the stream code it runs), and over 150 MiB of
- * uploads /proc's 10 ms ticks alone move the figure by up to ±0.2 s per GiB. A tunnel runs for days, so the warm rate is its cost per GiB; the
- * timed and cold figures stay beside it, unjudged.
+ * uploads /proc's 10 ms ticks alone move the figure by up to ±0.2 s per GiB. A tunnel runs for
+ * days, so the warm rate is its cost per GiB; the timed and cold figures stay beside it, unjudged.
  */
 async function largeTransfers(
   plan: Plan,
   subject: TunnelPath,
-): Promise<{ cpuSeconds: { down: number; up: number }; growth: Figure[] }> {
+): Promise<{ cpuSeconds: Record<"down" | "up", ProcessCpu>; growth: Figure[] }> {
   const { tunnel, tunnelHttp, connectorPid } = subject;
-  const tunnelPids = [...subject.workerdPids, connectorPid];
   const workerdPid = subject.workerdPids[0] ?? 0;
-  const cpuSeconds = { down: 0, up: 0 };
+  const cpuSeconds = { down: { workerd: 0, connector: 0 }, up: { workerd: 0, connector: 0 } };
   const growth: Figure[] = [];
   // Flow control bounds what a stream holds: a large transfer must not grow either process by
   // more than a few MiB (1 MiB window per stream). RSS also moves with GC: a ceiling, not a count.
@@ -210,13 +240,17 @@ async function largeTransfers(
           () => tunnelHttp.upload("/upload", plan.growthBytes);
     let connectorGrowth = 0;
     let workerdGrowth = 0;
-    cpuSeconds[direction] = (
-      await cpuDuring(tunnelPids, async () => {
+    const connectorCpu = await cpuDuring([connectorPid], () =>
+      cpuDuring(subject.workerdPids, async () => {
         workerdGrowth = await rssGrowthDuring(workerdPid, async () => {
           connectorGrowth = await rssGrowthDuring(connectorPid, transfer);
         });
-      })
-    ).cpuSeconds;
+      }),
+    );
+    cpuSeconds[direction] = {
+      workerd: connectorCpu.result.cpuSeconds,
+      connector: connectorCpu.cpuSeconds,
+    };
     const verb = direction === "down" ? "download" : "upload";
     for (const [name, value] of [
       ["connector", connectorGrowth],
