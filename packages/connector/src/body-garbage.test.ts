@@ -30,6 +30,20 @@ describe("BodyGarbage", () => {
     expect(collections).toBe(1);
   });
 
+  it("tells the heap growth switch of each collection it schedules, and of nothing else", async () => {
+    let crossings = 0;
+    const garbage = new BodyGarbage(() => {}, 4 * MiB, { crossed: () => crossings++ });
+    for (let i = 0; i < 15; i++) {
+      garbage.moved(MiB);
+      await nextTurn();
+    }
+    expect(crossings).toBe(3);
+    // However many bytes cross in one turn, one collection, one crossing.
+    for (let i = 0; i < 12; i++) garbage.moved(MiB);
+    await nextTurn();
+    expect(crossings).toBe(4);
+  });
+
   it("does nothing without a collector", async () => {
     const garbage = new BodyGarbage(null, 1);
     garbage.moved(10 * MiB);

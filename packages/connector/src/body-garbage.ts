@@ -1,5 +1,6 @@
 import v8 from "node:v8";
 import vm from "node:vm";
+import { bodyHeapGrowth } from "./heap-sizing";
 
 /**
  * Body bytes this process moved (either way) after which it runs a young-generation GC itself.
@@ -32,12 +33,19 @@ export const BODY_BYTES_PER_YOUNG_GC = 4 * 1024 * 1024;
 export class BodyGarbage {
   readonly #collect: (() => void) | null;
   readonly #everyBytes: number;
+  readonly #growth: { crossed(): void } | null;
   #bytes = 0;
   #scheduled = false;
 
-  constructor(collect: (() => void) | null, everyBytes = BODY_BYTES_PER_YOUNG_GC) {
+  /** `growth` hears of each crossing of the line too (heap-sizing.ts BodyHeapGrowth). */
+  constructor(
+    collect: (() => void) | null,
+    everyBytes = BODY_BYTES_PER_YOUNG_GC,
+    growth: { crossed(): void } | null = null,
+  ) {
     this.#collect = collect;
     this.#everyBytes = everyBytes;
+    this.#growth = growth;
   }
 
   /** Counts `bytes` of body that passed through fresh buffers; collects once past the line. */
@@ -47,6 +55,7 @@ export class BodyGarbage {
     if (this.#bytes < this.#everyBytes || this.#scheduled) return;
     this.#bytes = 0;
     this.#scheduled = true;
+    this.#growth?.crossed();
     setImmediate(() => {
       this.#scheduled = false;
       this.#collect?.();
@@ -67,4 +76,8 @@ export function youngGenerationGc(): (() => void) | null {
 }
 
 /** One per process: every connection's bodies share the heap whose garbage it frees. */
-export const bodyGarbage = new BodyGarbage(youngGenerationGc());
+export const bodyGarbage = new BodyGarbage(
+  youngGenerationGc(),
+  BODY_BYTES_PER_YOUNG_GC,
+  bodyHeapGrowth,
+);

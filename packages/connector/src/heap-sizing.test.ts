@@ -1,6 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { BodyHeapGrowth, HEAP_GROWING_PERCENT, SERVING_HEAP_FLAGS } from "./heap-sizing";
 
 const MODULE = fileURLToPath(new URL("./heap-sizing.ts", import.meta.url));
 
@@ -34,4 +35,50 @@ describe("sizeHeapForServing", () => {
     // tsx's loader has grown it from 2 to 4 MiB by the time the flags are set.
     expect(youngGenerationAfterChurn(true)).toBeLessThanOrEqual(4);
   }, 60_000); // two Node processes starting tsx and allocating: seconds on a busy 2-core box
+});
+
+describe("BodyHeapGrowth", () => {
+  const QUIET_MS = 1000;
+
+  /** A switch whose flag changes are recorded instead of applied. */
+  function recordedGrowth() {
+    const applied: number[] = [];
+    return { applied, growth: new BodyHeapGrowth((percent) => applied.push(percent), QUIET_MS) };
+  }
+
+  afterEach(() => vi.useRealTimers());
+
+  it("leaves the growth alone at small requests' pace: crossings further apart than the quiet time", () => {
+    vi.useFakeTimers();
+    const { applied, growth } = recordedGrowth();
+    for (let t = 0; t < 10 * QUIET_MS; t += QUIET_MS + 1) growth.crossed(t);
+    vi.advanceTimersByTime(10 * QUIET_MS);
+    expect(applied).toEqual([]);
+  });
+
+  it("raises it once while a transfer crosses the line again and again, and restores it after", () => {
+    vi.useFakeTimers();
+    const { applied, growth } = recordedGrowth();
+    growth.crossed(0);
+    growth.crossed(10);
+    expect(applied).toEqual([HEAP_GROWING_PERCENT.bodiesMoving]);
+    // Still moving through several checks: nothing more is applied.
+    for (let t = 20; t < 3 * QUIET_MS; t += 10) {
+      vi.advanceTimersByTime(10);
+      growth.crossed(t);
+    }
+    expect(applied).toEqual([HEAP_GROWING_PERCENT.bodiesMoving]);
+    // Quiet: the first check sees the last crossings, the next one none.
+    vi.advanceTimersByTime(2 * QUIET_MS);
+    expect(applied).toEqual([HEAP_GROWING_PERCENT.bodiesMoving, HEAP_GROWING_PERCENT.serving]);
+    // The next transfer raises it again.
+    growth.crossed(10 * QUIET_MS);
+    growth.crossed(10 * QUIET_MS + 5);
+    expect(applied.at(-1)).toBe(HEAP_GROWING_PERCENT.bodiesMoving);
+  });
+
+  it("keeps small requests' growth below the bodies' (issue 12's RSS at c=100)", () => {
+    expect(HEAP_GROWING_PERCENT.serving).toBeLessThan(HEAP_GROWING_PERCENT.bodiesMoving);
+    expect(SERVING_HEAP_FLAGS).toContain(`--heap-growing-percent=${HEAP_GROWING_PERCENT.serving}`);
+  });
 });
