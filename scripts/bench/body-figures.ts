@@ -94,6 +94,48 @@ export async function measureBodies(plan: Plan, subject: TunnelPath): Promise<Fi
   };
   const largeLabel = sizeLabel(plan.growthBytes);
   const perLargeGiB = (seconds: number) => seconds / (plan.growthBytes / GiB);
+  /** The judged CPU per GiB of one direction, split by process, and the timed and cold figures. */
+  const cpuRows = (direction: "down" | "up"): Figure[] => {
+    const verb = direction === "down" ? "download" : "upload";
+    const { workerd, connector } = large.cpuSeconds[direction];
+    const key = `cpu_s_per_gib_${direction}`;
+    return [
+      {
+        key: `${key}_large`,
+        label: `tunnel CPU per GiB ${verb}ed (${largeLabel} in one transfer, warm)`,
+        unit: "s",
+        value: perLargeGiB(workerd + connector),
+        targets: [{ on: "value", op: "<=", limit: TARGETS.cpuSecondsPerGiB }],
+        floor: floorCpu?.[direction],
+      },
+      {
+        key: `${key}_large_workerd`,
+        label: "  of which workerd",
+        unit: "s",
+        value: perLargeGiB(workerd),
+      },
+      {
+        key: `${key}_large_connector`,
+        label: "  of which connector",
+        unit: "s",
+        value: perLargeGiB(connector),
+      },
+      {
+        key,
+        label: `  over the ${plan.transfers} timed ${verb}s after one cold one`,
+        unit: "s",
+        value: cpu[direction] / (timedBytes[direction] / GiB),
+      },
+      {
+        key: `${key}_cold`,
+        label: `  the first ${verb}, cold (the unmeasured round)`,
+        unit: "s",
+        value:
+          coldCpu[direction] /
+          ((direction === "down" ? plan.downloadBytes : plan.uploadBytes) / GiB),
+      },
+    ];
+  };
   const figures: Figure[] = [
     {
       key: "download_mibps",
@@ -132,70 +174,7 @@ export async function measureBodies(plan: Plan, subject: TunnelPath): Promise<Fi
       directMeetsOwnLimit:
         median(seconds.direct.echo) <= Math.min(directEchoLimitSeconds, echoLimitSeconds),
     },
-    {
-      key: "cpu_s_per_gib_down_large",
-      label: `tunnel CPU per GiB downloaded (${largeLabel} in one transfer, warm)`,
-      unit: "s",
-      value: perLargeGiB(large.cpuSeconds.down.workerd + large.cpuSeconds.down.connector),
-      targets: [{ on: "value", op: "<=", limit: TARGETS.cpuSecondsPerGiB }],
-      floor: floorCpu?.down,
-    },
-    {
-      key: "cpu_s_per_gib_down_large_workerd",
-      label: "  of which workerd",
-      unit: "s",
-      value: perLargeGiB(large.cpuSeconds.down.workerd),
-    },
-    {
-      key: "cpu_s_per_gib_down_large_connector",
-      label: "  of which connector",
-      unit: "s",
-      value: perLargeGiB(large.cpuSeconds.down.connector),
-    },
-    {
-      key: "cpu_s_per_gib_down",
-      label: `  over the ${plan.transfers} timed downloads after one cold one`,
-      unit: "s",
-      value: cpu.down / (timedBytes.down / GiB),
-    },
-    {
-      key: "cpu_s_per_gib_down_cold",
-      label: "  the first download, cold (the unmeasured round)",
-      unit: "s",
-      value: coldCpu.down / (plan.downloadBytes / GiB),
-    },
-    {
-      key: "cpu_s_per_gib_up_large",
-      label: `tunnel CPU per GiB uploaded (${largeLabel} in one transfer, warm)`,
-      unit: "s",
-      value: perLargeGiB(large.cpuSeconds.up.workerd + large.cpuSeconds.up.connector),
-      targets: [{ on: "value", op: "<=", limit: TARGETS.cpuSecondsPerGiB }],
-      floor: floorCpu?.up,
-    },
-    {
-      key: "cpu_s_per_gib_up_large_workerd",
-      label: "  of which workerd",
-      unit: "s",
-      value: perLargeGiB(large.cpuSeconds.up.workerd),
-    },
-    {
-      key: "cpu_s_per_gib_up_large_connector",
-      label: "  of which connector",
-      unit: "s",
-      value: perLargeGiB(large.cpuSeconds.up.connector),
-    },
-    {
-      key: "cpu_s_per_gib_up",
-      label: `  over the ${plan.transfers} timed uploads after one cold one`,
-      unit: "s",
-      value: cpu.up / (timedBytes.up / GiB),
-    },
-    {
-      key: "cpu_s_per_gib_up_cold",
-      label: "  the first upload, cold (the unmeasured round)",
-      unit: "s",
-      value: coldCpu.up / (plan.uploadBytes / GiB),
-    },
+    ...(["down", "up"] as const).flatMap((direction) => cpuRows(direction)),
     ...large.growth,
   ];
   return figures;
