@@ -26,7 +26,8 @@ export const HEAP_GROWING_PERCENT = { bodiesMoving: 150, serving: 100 } as const
 
 /**
  * Bodies are moving while BodyGarbage's line (BODY_BYTES_PER_YOUNG_GC) is crossed again within
- * this long, 4 MiB/s and up: a transfer, not small requests (≈ 0.75 MiB/s of bodies at c=100).
+ * this long, 4 MiB/s and up: a transfer, not small requests (their frames come to ≈ 1–1.5 MiB/s at
+ * c=100, a crossing every few seconds).
  * Once it has not been crossed for this long, the old generation's growth goes back to `serving`.
  */
 export const BODIES_QUIET_MS = 1000;
