@@ -275,9 +275,9 @@ async function main(): Promise<void> {
       console.error(`profile: ${workload.name} done`);
     }
 
-    // Baseline 2: the last tunnel's connector is gone, so its Durable Object answers 530 itself.
-    // The edge forgets a quick tunnel's route on that answer and asks D1 again, so this is the DO
-    // hop plus one D1 lookup: an upper bound for the hop.
+    // Baseline 2: the last tunnel's connector is gone, so its Tunnel DO answers 530 itself from
+    // its own storage (tunnel/deletion-check.ts): the edge Worker, the hop to the Tunnel DO and its
+    // error page and request log. Until session 10 each such visitor also cost a D1 query.
     if (lastTunnel) {
       await wrk({ ...lastTunnel, path: "/small", connections: 10, seconds: 1 });
       before = await workerdCpu();
@@ -294,7 +294,7 @@ async function main(): Promise<void> {
         "| path | µs | req/s |",
         "|---|---:|---:|",
         `| unknown hostname → 404 (workerd's HTTP server + edge Worker) | ${Math.round(edgeOnlyUs)} | ${Math.round(edgeOnly.rps)} |`,
-        `| tunnel without connector → 530 (+ D1 route lookup + DO hop) | ${Math.round(hopUs)} | ${Math.round(hop.rps)} |`,
+        `| tunnel without connector → 530 (+ hop to the Tunnel DO, its error page and log) | ${Math.round(hopUs)} | ${Math.round(hop.rps)} |`,
       );
     }
     rows.push(...(await runtimeCostRows(quick)));

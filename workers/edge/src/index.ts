@@ -95,6 +95,7 @@ function isApex(hostname: string, zone: string): boolean {
 /** The header and number of the DO's "no connector" page (error-page.ts). */
 const ERROR_NUMBER_HEADER = "x-burrow-error";
 const NO_CONNECTOR = String(PUBLIC_ERRORS.no_connector.number);
+const TUNNEL_DELETED = String(PUBLIC_ERRORS.tunnel_deleted.number);
 
 let picker: ConnectionPicker | null = null;
 /**
@@ -163,19 +164,14 @@ async function forwardToTunnel(request: Request, env: Env, hostname: string): Pr
     ? env.TUNNEL_CONNECTION.get(connectionObjectId(env, connection))
     : env.TUNNEL.getByName(route.tunnelId)
   ).fetch(forwarded);
-  if (response.headers.get(ERROR_NUMBER_HEADER) !== NO_CONNECTOR) return response;
-  // The tunnel's connections changed under this isolate's list: ask for a fresh one next time.
-  connectionPicker(env).forget(route.tunnelId);
-  // A reaped tunnel's Durable Object resets itself once its storage is erased (tunnel.ts `erase`),
-  // so while this isolate still caches the route a fresh instance answers "no connector"; the
-  // registry tells whether the tunnel is gone, which visitors then learn at once.
-  if (route.kind === "quick") {
-    forgetRoute(hostname);
-    if (!(await routeFor(env.DB, env.ZONE, hostname))) {
-      await response.body?.cancel();
-      return publicError("tunnel_deleted", request);
-    }
-  }
+  const errorNumber = response.headers.get(ERROR_NUMBER_HEADER);
+  // The Tunnel DO found the tunnel deleted (tunnel/deletion-check.ts): its route goes too.
+  if (errorNumber === TUNNEL_DELETED) forgetRoute(hostname);
+  // A listed connection that could not take the request: ask for a fresh list next time. An empty
+  // list is not asked for again before it expires; the Tunnel DO serves meanwhile (a connector
+  // that comes back is reached through it), and a visitor flooding a tunnel whose connector is
+  // gone does not cost the Tunnel DO a `routes()` call per request.
+  else if (errorNumber === NO_CONNECTOR && connection) connectionPicker(env).forget(route.tunnelId);
   return response;
 }
 

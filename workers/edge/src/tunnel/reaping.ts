@@ -24,6 +24,14 @@ export class Reaping {
     return this.#erased;
   }
 
+  /**
+   * Whether a connector ever came or went here (activity is recorded at each): erasing the
+   * storage with the tunnel forgets it, so true means the tunnel was not reaped.
+   */
+  get wasConnected(): boolean {
+    return this.#ctx.storage.kv.get(LAST_ACTIVE_AT_KEY) !== undefined;
+  }
+
   /** Whether new connections are refused (410): the tunnel is claimed or erased. */
   get refusesConnections(): boolean {
     return this.#erased || this.#ctx.storage.kv.get(REAPING_KEY) !== undefined;

@@ -1,6 +1,8 @@
 import { TUNNEL_FETCH_HEADERS } from "@burrow/tunnel-contract";
+import { HANDSHAKE_HEADERS } from "@burrow/wire";
 import { publicError } from "../error-page";
 import type { ConnectionDirectory } from "./connection-directory";
+import type { DeletionCheck } from "./deletion-check";
 import type { ConnectionObject } from "./presence";
 import type { Reaping } from "./reaping";
 import type { RequestLog } from "./request-log";
@@ -11,6 +13,7 @@ export interface RelayPath {
   reaping: Reaping;
   log: RequestLog;
   objectOf: ConnectionObject;
+  deletion: DeletionCheck;
 }
 
 /**
@@ -24,6 +27,10 @@ export async function relayVisitor(request: Request, path: RelayPath): Promise<R
   const tried = triedConnections(request);
   const record = path.directory.pick(undefined, new Set(tried));
   if (!record) {
+    const tunnelId = request.headers.get(HANDSHAKE_HEADERS.tunnelId);
+    if (tunnelId && (await path.deletion.deleted(tunnelId))) {
+      return publicError("tunnel_deleted", request);
+    }
     // A retry whose first connection failed: that object answers its own failure instead.
     if (request.headers.has(TUNNEL_FETCH_HEADERS.retry))
       return publicError("no_connector", request);

@@ -1,4 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
+import { getTunnel } from "@burrow/registry";
 import {
   type ConnectionRecord,
   type ConnectorSnapshot,
@@ -17,6 +18,7 @@ import { FEATURES } from "@burrow/wire";
 import type { LogRow } from "../connection/request-trace";
 import { ConnectionDirectory, type ConnectorArrival } from "./connection-directory";
 import { recentDrops } from "./connection-history";
+import { DeletionCheck } from "./deletion-check";
 import { DnsCache } from "./dns-cache";
 import { type Admission, type ConnectionObject, Presence } from "./presence";
 import { Reaping } from "./reaping";
@@ -40,6 +42,7 @@ export class Tunnel extends DurableObject<Env> implements TunnelRpc {
   readonly #log: RequestLog;
   readonly #objectOf: ConnectionObject;
   readonly #vpc: VpcDispatch;
+  readonly #deletion: DeletionCheck;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -50,6 +53,13 @@ export class Tunnel extends DurableObject<Env> implements TunnelRpc {
     this.#presence = new Presence(ctx, env, this.#directory, this.#reaping, this.#objectOf);
     this.#log = new RequestLog(ctx.storage, Number(env.REQUEST_LOG_MAX_ENTRIES));
     this.#vpc = { directory: this.#directory, dns: this.#dns, objectOf: this.#objectOf };
+    this.#deletion = new DeletionCheck({
+      wasConnected: () => this.#reaping.wasConnected,
+      isDeleted: async (tunnelId) => {
+        const tunnel = await getTunnel(env.DB, tunnelId);
+        return tunnel === null || tunnel.deletedAt !== null;
+      },
+    });
   }
 
   override async fetch(request: Request): Promise<Response> {
@@ -61,6 +71,7 @@ export class Tunnel extends DurableObject<Env> implements TunnelRpc {
         reaping: this.#reaping,
         log: this.#log,
         objectOf: this.#objectOf,
+        deletion: this.#deletion,
       });
     }
     return new Response("unknown tunnel operation", { status: 400 });
