@@ -1,4 +1,5 @@
 import { type Connector, startConnector, stopAllConnectors } from "@burrow/connector/testing";
+import { encodeFrame, type Frame, joinFrameBatch } from "@burrow/wire";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type MintedTunnel, mintQuickTunnel, startEdge, type TestEdge } from "./harness/edge";
 import {
@@ -121,6 +122,50 @@ describe("connector authentication and frame validation", () => {
       expect(response.body.toString("utf8")).toBe(`fake:/after/${i}`);
     }
     expect(await connectionsOf(tunnel.id)).toBe(1);
+    expect(await serves(connector.hostname)).toBe(200);
+  });
+
+  it("reads several frames from one message: two visitors answered in one batch", async () => {
+    const tunnel = await mintQuickTunnel(edge);
+    const heads: Array<Extract<Frame, { kind: "requestHead" }>> = [];
+    const fake = await attachFakeConnector(edge.url, tunnel, {
+      // Holds the first request until the second arrives, then answers both in one message.
+      onRequestHead: (head) => {
+        heads.push(head);
+        if (heads.length < 2) return;
+        const answers = heads.map((request) =>
+          encodeFrame({
+            kind: "responseHead",
+            streamId: request.streamId,
+            status: 200,
+            statusText: "OK",
+            headers: [["content-type", "text/plain"]],
+            body: new TextEncoder().encode(`batched:${new URL(request.url).pathname}`),
+            endStream: true,
+          }),
+        );
+        fake.socket.send(joinFrameBatch(answers));
+      },
+    });
+    fakes.push(fake);
+    const [first, second] = await Promise.all(
+      ["/one", "/two"].map((path) => visit({ port: edge.port, hostname: tunnel.hostname, path })),
+    );
+    expect([first!.status, second!.status]).toEqual([200, 200]);
+    expect([first!.body.toString("utf8"), second!.body.toString("utf8")]).toEqual([
+      "batched:/one",
+      "batched:/two",
+    ]);
+  });
+
+  it("closes with 1007 a connection whose batch ends inside a frame, reading none of it", async () => {
+    const tunnel = await mintQuickTunnel(edge);
+    const fake = await attachFakeConnector(edge.url, tunnel);
+    fakes.push(fake);
+    const whole = encodeFrame({ kind: "end", streamId: 7 });
+    const cut = encodeFrame({ kind: "reset", streamId: 8, code: 1, message: "cut short" });
+    fake.socket.send(joinFrameBatch([whole, cut.subarray(0, cut.byteLength - 8)]));
+    expect((await fake.closed).code).toBe(1007);
     expect(await serves(connector.hostname)).toBe(200);
   });
 

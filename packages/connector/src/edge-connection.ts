@@ -166,6 +166,7 @@ export class EdgeConnection {
       socket.on("upgrade", (response) => {
         const header = response.headers[HANDSHAKE_HEADERS.edgeFeatures];
         this.#edgeFeatures = parseFeatures(Array.isArray(header) ? header.join(",") : header);
+        if (this.#writer) this.#writer.batchFrames = this.#edgeFeatures.has(FEATURES.frameBatches);
       });
       socket.on("open", () => {
         // Before any frame byte is read: data frames from here on skip ws's message join.
@@ -252,6 +253,8 @@ export class EdgeConnection {
    * completes would lose them (the edge then sees 1006 and cuts the visitor's body short).
    */
   close(code = 1000, reason = "connector closing"): Promise<void> {
+    // Frames batched in this turn go before the close frame.
+    this.#writer?.flush();
     this.#socket?.close(code, reason);
     // A peer that never answers the close must not hold the process open.
     setTimeout(() => this.#socket?.terminate(), 2_000).unref();

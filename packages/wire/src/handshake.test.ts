@@ -27,7 +27,12 @@ describe("the connector handshake", () => {
 
   it("reads back the edge's feature header, spaces and empty items ignored", () => {
     expect(parseFeatures(formatFeatures(EDGE_FEATURES))).toEqual(
-      new Set([FEATURES.heartbeat, FEATURES.webSocketWindow, FEATURES.configVersion]),
+      new Set([
+        FEATURES.heartbeat,
+        FEATURES.webSocketWindow,
+        FEATURES.configVersion,
+        FEATURES.frameBatches,
+      ]),
     );
     expect(parseFeatures(" vpc ,, heartbeat")).toEqual(new Set(["vpc", "heartbeat"]));
     expect(parseFeatures(undefined).size).toBe(0);

@@ -54,6 +54,8 @@ export const FEATURES = {
   webSocketWindow: "websocket-window",
   /** The edge records `configApplied` frames (an older edge would close on the unknown kind). */
   configVersion: "config-version",
+  /** The edge reads several frames from one message (frame-batch.ts). */
+  frameBatches: "frame-batches",
 } as const;
 
 /** What this edge understands, in the order it lists them. */
@@ -61,6 +63,7 @@ export const EDGE_FEATURES = [
   FEATURES.heartbeat,
   FEATURES.webSocketWindow,
   FEATURES.configVersion,
+  FEATURES.frameBatches,
 ] as const;
 
 /** The edge-features header value for `features`. */

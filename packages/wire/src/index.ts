@@ -28,6 +28,12 @@ export {
 } from "./flow-control";
 export * from "./frame";
 export {
+  joinFrameBatch,
+  MAX_FRAME_BATCH_BYTES,
+  type SplitBatch,
+  splitFrameBatch,
+} from "./frame-batch";
+export {
   CLOSE_CODES,
   CONNECT_PATH,
   type ConnectorIdentity,

@@ -56,6 +56,37 @@ interface CheckedSegment {
   words: number;
 }
 
+/**
+ * The length in bytes of the stream-framed message that starts at `offset` of `input`, read from
+ * its segment table (a frame batch is such messages back to back: frame-batch.ts); a typed
+ * failure when the table is cut short, claims more than {@link MAX_SEGMENTS} segments, or sizes
+ * the message past the end of `input`. Nothing but the table is read.
+ */
+export function framedMessageBytes(
+  input: Uint8Array,
+  offset: number,
+): { ok: true; bytes: number } | { ok: false; reason: DecodeFailure; message: string } {
+  const available = input.byteLength - offset;
+  if (available < WORD_BYTES) {
+    return { ok: false, reason: "truncated", message: `${available} bytes left; a frame needs 8` };
+  }
+  const header = new DataView(input.buffer, input.byteOffset + offset, available);
+  const segmentCount = header.getUint32(0, true) + 1;
+  if (segmentCount > MAX_SEGMENTS) {
+    return { ok: false, reason: "malformed", message: `message claims ${segmentCount} segments` };
+  }
+  const headerBytes = Math.ceil((4 + 4 * segmentCount) / WORD_BYTES) * WORD_BYTES;
+  if (headerBytes > available) {
+    return { ok: false, reason: "truncated", message: "message ends inside its segment table" };
+  }
+  let bytes = headerBytes;
+  for (let i = 0; i < segmentCount; i++) bytes += header.getUint32(4 + 4 * i, true) * WORD_BYTES;
+  if (bytes > available) {
+    return { ok: false, reason: "truncated", message: "a segment runs past the end of the batch" };
+  }
+  return { ok: true, bytes };
+}
+
 function splitSegments(input: Uint8Array): CheckedSegment[] {
   if (input.byteLength < WORD_BYTES) {
     throw new BoundsError("truncated", `message is ${input.byteLength} bytes; a frame needs 8`);

@@ -11,6 +11,7 @@ import {
   HEARTBEAT_PING,
   HEARTBEAT_PONG,
   HEARTBEAT_STALE_MS,
+  splitFrameBatch,
 } from "@burrow/wire";
 import type { StreamTable } from "./stream-table";
 
@@ -134,34 +135,56 @@ export class ConnectorSockets {
       streams.failOn(socket, "connector sent a text message");
       return;
     }
+    // Several frames when the connector batched the answers of one turn (@burrow/wire
+    // frame-batch.ts); each frame is checked and decoded on its own, in order.
+    const batch = splitFrameBatch(new Uint8Array(message));
+    if (!batch.ok) {
+      this.#refuseMalformed(socket, streams, batch);
+      return;
+    }
+    for (const bytes of batch.frames) {
+      if (!this.#receiveFrame(socket, bytes, streams)) return;
+    }
+  }
+
+  /** One frame of a connector's message; false once the socket was closed for it. */
+  #receiveFrame(socket: WebSocket, bytes: Uint8Array, streams: StreamTable): boolean {
     // The message's ArrayBuffer is this object's alone and nothing writes to it, so a body
     // payload may be a view into it rather than a copy (one copy less per body byte).
-    const decoded = decodeFrame(message, { viewPayload: true });
+    const decoded = decodeFrame(bytes, { viewPayload: true });
     if (!decoded.ok) {
-      console.warn(
-        `tunnel: malformed frame from connector (${decoded.reason}): ${decoded.message}`,
-      );
-      socket.close(CLOSE_CODES.malformedFrame, `malformed frame: ${decoded.reason}`);
-      streams.failOn(socket, "connector sent a malformed frame");
-      return;
+      this.#refuseMalformed(socket, streams, decoded);
+      return false;
     }
     const frame = decoded.frame;
     if (frame.streamId === 0) {
-      if (this.#onConnectionFrame(socket, frame)) return;
+      if (this.#onConnectionFrame(socket, frame)) return true;
       socket.close(CLOSE_CODES.protocolError, `unexpected ${frame.kind} on stream 0`);
       streams.failOn(socket, "connector broke the protocol");
-      return;
+      return false;
     }
     const stream = streams.get(frame.streamId);
     // A stream the DO already finished (reset crossing an in-flight frame) is not an error.
-    if (!stream) return;
+    if (!stream) return true;
     if (stream.socket !== socket || !stream.receive(frame)) {
       socket.close(
         CLOSE_CODES.protocolError,
         `unexpected ${frame.kind} on stream ${frame.streamId}`,
       );
       streams.failOn(socket, "connector broke the protocol");
+      return false;
     }
+    return true;
+  }
+
+  #refuseMalformed(
+    socket: WebSocket,
+    streams: StreamTable,
+    failure: { reason: string; message: string },
+  ): void {
+    console.warn(`tunnel: malformed frame from connector (${failure.reason}): ${failure.message}`);
+    socket.close(CLOSE_CODES.malformedFrame, `malformed frame: ${failure.reason}`);
+    streams.failOn(socket, "connector sent a malformed frame");
   }
 
   /** Handles a stream-0 frame; false for one the protocol does not allow there. */
