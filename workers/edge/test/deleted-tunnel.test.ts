@@ -2,7 +2,7 @@ import { env, exports } from "cloudflare:workers";
 import { TUNNEL_FETCH_HEADERS } from "@burrow/tunnel-contract";
 import { HANDSHAKE_HEADERS } from "@burrow/wire";
 import { describe, expect, it } from "vitest";
-import { seedRoute } from "./seed";
+import { admitTestConnection, seedRoute } from "./seed";
 
 /** Soft-deletes a tunnel in D1 the way the reaper and the API do, leaving its Durable Object. */
 async function softDelete(tunnelId: string): Promise<void> {
@@ -23,17 +23,8 @@ async function visit(hostname: string): Promise<Response> {
 async function tunnelWhoseConnectorLeft(hostname: string) {
   const tunnelId = await seedRoute(hostname);
   const tunnel = env.TUNNEL.getByName(tunnelId);
-  const admitted = await tunnel.admitConnection({
-    tunnelId,
-    connectorId: "gone-connector",
-    version: "test",
-    arch: "test",
-    connIndex: 0,
-    originIp: "",
-    colo: "",
-  });
-  if (!admitted.ok) throw new Error(`admission refused: ${admitted.error}`);
-  await tunnel.connectionClosed(admitted.record.connectionId);
+  const record = await admitTestConnection(tunnelId, "gone-connector");
+  await tunnel.connectionClosed(record.connectionId);
   return { tunnelId, tunnel };
 }
 

@@ -1,6 +1,6 @@
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { seedRoute } from "./seed";
+import { admitTestConnection, seedRoute } from "./seed";
 
 describe("a connection that died with its object", () => {
   // On Cloudflare a connection object's machine can fail while the Tunnel DO lives on: the socket
@@ -10,17 +10,8 @@ describe("a connection that died with its object", () => {
     const hostname = "lost-connection-test.localhost";
     const tunnelId = await seedRoute(hostname);
     const tunnel = env.TUNNEL.getByName(tunnelId);
-    const admitted = await tunnel.admitConnection({
-      tunnelId,
-      connectorId: "gone-connector",
-      version: "test",
-      arch: "test",
-      connIndex: 0,
-      originIp: "",
-      colo: "",
-    });
-    if (!admitted.ok) throw new Error(`admission refused: ${admitted.error}`);
-    const record = { ...admitted.record, registered: true, features: ["heartbeat"] };
+    const admitted = await admitTestConnection(tunnelId, "gone-connector");
+    const record = { ...admitted, registered: true, features: ["heartbeat"] };
     await tunnel.connectionChanged(record);
     expect((await tunnel.routes()).connectionIds).toEqual([record.connectionId]);
 
