@@ -158,8 +158,12 @@ describe("request body limits", () => {
     });
     response.resume();
     expect(response.statusCode).toBe(413);
-    const origin = await stack.origin.waitForRequest("/upload?chunked");
-    expect(origin.method).toBe("POST");
+    expect(response.headers["x-burrow-error"]).toBe("1035");
+    // Whether the origin saw the request depends on how much of the body the edge's first read
+    // took: when all of it had arrived, the edge refuses it before sending any of it on, and the
+    // connector's request, whose head Node sends with the first body bytes, never goes out. Waiting for the origin without a bound hung
+    // this test once under CI load; the declared-length test above is the one that says the
+    // origin is never reached.
     const responses = await visit({
       port: stack.edge.port,
       hostname: stack.connector.hostname,

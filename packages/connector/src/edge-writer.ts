@@ -53,10 +53,8 @@ export class EdgeWriter {
       return;
     }
     if (this.#batchBytes + encoded.byteLength > MAX_FRAME_BATCH_BYTES) this.#sendBatch();
-    if (this.#batch.length === 0) {
-      this.#cork();
-      setImmediate(() => this.#sendBatch());
-    }
+    // The cork's end of turn sends the batch; without a TCP socket to cork, a turn of its own.
+    if (this.#batch.length === 0 && !this.#cork()) setImmediate(() => this.#sendBatch());
     this.#batch.push(encoded);
     this.#batchBytes += encoded.byteLength;
   }
@@ -105,6 +103,8 @@ export class EdgeWriter {
       this.#corked = true;
       tcp.cork();
       setImmediate(() => {
+        // The turn's batch goes into the still corked socket, so it leaves in the same write.
+        this.#sendBatch();
         this.#corked = false;
         tcp.uncork();
       });
