@@ -50,7 +50,11 @@ interface CpuProfile {
 const OWNERS: Array<[stage: string, test: (url: string) => boolean]> = [
   ["frame encode/decode (@burrow/wire)", (url) => url.includes("/packages/wire/")],
   ["WebSocket send/receive (ws)", (url) => /\/node_modules\/.*\/(ws|bufferutil)\//.test(url)],
-  ["HTTP client to origin (node:http)", (url) => /^node:_http_/.test(url)],
+  // Plain-HTTP origins go through the connector's own client (origin-http1/), TLS ones node:https.
+  [
+    "HTTP client to origin (origin-http1/, node:http)",
+    (url) => /^node:_http_/.test(url) || url.includes("/packages/connector/src/origin-http1/"),
+  ],
   ["connector logic (src/)", (url) => url.includes("/packages/connector/src/")],
 ];
 

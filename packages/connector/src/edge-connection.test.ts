@@ -8,6 +8,7 @@ import type WebSocket from "ws";
 import { WebSocketServer } from "ws";
 import { EdgeConnection } from "./edge-connection";
 import { ConnectorMetrics } from "./metrics";
+import { OriginHttpAgent } from "./origin-http1/origin-http-agent";
 import { SingleOriginRouter } from "./origin-router";
 
 /** A WebSocket server that plays the edge: registers the connector, then sends crafted bytes. */
@@ -116,7 +117,7 @@ async function connect(
   origin: URL,
 ): Promise<{ connection: EdgeConnection; logs: string[] }> {
   const logs: string[] = [];
-  const agent = { http: new http.Agent(), https: new https.Agent() };
+  const agent = { http: new OriginHttpAgent(), https: new https.Agent() };
   const connection = new EdgeConnection({
     edge: edge.url,
     tunnelId: "t1",

@@ -1,4 +1,3 @@
-import type http from "node:http";
 import type https from "node:https";
 import {
   CLOSE_CODES,
@@ -23,6 +22,7 @@ import { refusal, retryable, type TunnelKind } from "./edge-refusal";
 import { EdgeWriter } from "./edge-writer";
 import { edgeMaskingKeys, fillZeroKey } from "./masking-keys";
 import type { ConnectorMetrics } from "./metrics";
+import type { OriginHttpAgent } from "./origin-http1/origin-http-agent";
 import type { OriginRouter } from "./origin-router";
 import { OriginStream, type RequestHead, type StreamObserver } from "./origin-stream";
 import type { VpcOptions } from "./vpc/options";
@@ -46,7 +46,7 @@ export interface EdgeConnectionOptions {
   /** The router in force now: read per request, so a new configuration applies at once. */
   router: () => OriginRouter;
   /** Agents for VPC traffic. */
-  agent: { http: http.Agent; https: https.Agent };
+  agent: { http: OriginHttpAgent; https: https.Agent };
   metrics: ConnectorMetrics;
   log: (message: string) => void;
   /** Set with `--vpc`: target overrides and DNS questions are served within its networks. */

@@ -1,5 +1,7 @@
 import type http from "node:http";
+import type { Socket } from "node:net";
 import { ResetCode } from "@burrow/wire";
+import type { OriginHttp1Request } from "./origin-http1/origin-request";
 
 /** How far an origin request got, which decides what its failure is reported as. */
 export interface OriginRequestPhase {
@@ -23,7 +25,7 @@ export interface OriginRequestPhase {
  * connection), or an answer cut off.
  */
 export function reportOriginFailures(
-  request: http.ClientRequest,
+  request: http.ClientRequest | OriginHttp1Request,
   phase: OriginRequestPhase,
   fail: (code: ResetCode, message: string) => void,
 ): void {
@@ -33,7 +35,7 @@ export function reportOriginFailures(
   });
   let connected = false;
   let handshaken = !secure;
-  request.on("socket", (socket) => {
+  request.on("socket", (socket: Socket) => {
     if (!socket.connecting) {
       connected = true;
       handshaken = true; // a kept-alive socket

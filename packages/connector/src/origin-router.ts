@@ -1,11 +1,12 @@
 import { readFileSync } from "node:fs";
-import http from "node:http";
+import type http from "node:http";
 import https from "node:https";
 import tls from "node:tls";
 import { ConnectorError } from "./connector-error";
 import { matchRule } from "./ingress/match";
 import { DEFAULT_ORIGIN_REQUEST, type OriginRequest } from "./ingress/origin-request";
 import type { Ingress, IngressRule } from "./ingress/rules";
+import { OriginHttpAgent } from "./origin-http1/origin-http-agent";
 
 /** An HTTP(S) origin to proxy one request to, with the rule's originRequest settings applied. */
 export interface HttpRoute {
@@ -45,9 +46,9 @@ export interface OriginRouter {
 /** `--url`: every request to one origin, under the origin's own base path. */
 export class SingleOriginRouter implements OriginRouter {
   readonly #origin: URL;
-  readonly #agents: { http: http.Agent; https: https.Agent };
+  readonly #agents: { http: OriginHttpAgent; https: https.Agent };
 
-  constructor(origin: URL, agents: { http: http.Agent; https: https.Agent }) {
+  constructor(origin: URL, agents: { http: OriginHttpAgent; https: https.Agent }) {
     this.#origin = origin;
     this.#agents = agents;
   }
@@ -99,7 +100,7 @@ export class OriginAgentPool {
         // timeout whenever a socket goes back to the pool).
         timeout: options.keepAliveTimeoutMs,
       };
-      agent = secure ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
+      agent = secure ? new https.Agent(agentOptions) : new OriginHttpAgent(agentOptions);
       this.#agents.set(key, agent);
     }
     return agent;

@@ -3,6 +3,7 @@ import https from "node:https";
 import {
   type Frame,
   type FrameBody,
+  type Header,
   ReceiveWindow,
   ResetCode,
   SendWindow,
@@ -11,6 +12,8 @@ import {
 } from "@burrow/wire";
 import { helloWorldPage } from "./hello-world";
 import { reportOriginFailures } from "./origin-failures";
+import { OriginHttpAgent } from "./origin-http1/origin-http-agent";
+import { OriginHttp1Request, type OriginHttp1Response } from "./origin-http1/origin-request";
 import type { HttpRoute, OriginRouter } from "./origin-router";
 import { OriginWebSocket } from "./origin-websocket";
 import { requestFraming } from "./request-framing";
@@ -18,6 +21,11 @@ import { ResponseRelay } from "./response-relay";
 import type { VpcOptions } from "./vpc/options";
 
 export type RequestHead = Extract<FrameBody, { kind: "requestHead" }>;
+
+/** A URL's hostname as a socket address: `[::1]` is `::1`. */
+function unbracketed(hostname: string): string {
+  return hostname.startsWith("[") && hostname.endsWith("]") ? hostname.slice(1, -1) : hostname;
+}
 
 /**
  * Watches one stream for the inspector (`--inspect`): it is handed the bytes as they pass and may
@@ -42,7 +50,7 @@ export interface StreamContext {
   /** Picks each request's origin: `--url` for a quick tunnel, ingress rules for a named one. */
   router: OriginRouter;
   /** Agents for VPC traffic (target overrides). */
-  agent: { http: http.Agent; https: https.Agent };
+  agent: { http: OriginHttpAgent; https: https.Agent };
   /** Set when the connector serves VPC services (`--vpc`): allowed networks and TLS settings. */
   vpc?: Pick<VpcOptions, "networks" | "tls"> | null;
   /** The edge credits WebSocket messages with `windowUpdate` (it announced `websocket-window`). */
@@ -71,8 +79,8 @@ export class OriginStream {
   readonly #context: StreamContext;
   readonly #sendWindow = new SendWindow();
   readonly #receiveWindow: ReceiveWindow;
-  #request: http.ClientRequest | null = null;
-  #response: http.IncomingMessage | null = null;
+  #request: http.ClientRequest | OriginHttp1Request | null = null;
+  #response: http.IncomingMessage | OriginHttp1Response | null = null;
   #relay: ResponseRelay | null = null;
   #webSocket: OriginWebSocket | null = null;
   #done = false;
@@ -236,7 +244,7 @@ export class OriginStream {
       return true;
     }
     // Writes end in order: the last one's callback means the whole frame left for the origin.
-    // node:http corks the origin socket for the turn by itself, so the chunks leave in one writev.
+    // The origin request corks its socket for the turn, so the chunks leave in one writev.
     const drained = () => {
       const grant = this.#receiveWindow.drained(byteLength);
       if (grant > 0 && !this.#done) this.#send({ kind: "windowUpdate", bytes: grant });
@@ -261,7 +269,7 @@ export class OriginStream {
    * override's address, with `vpc`'s TLS settings.
    */
   #startHttp(route: HttpRoute & { override?: Target | null; vpc?: StreamContext["vpc"] }): void {
-    const { target, secure } = route;
+    const { secure } = route;
     const override = route.override ?? null;
     const vpc = route.vpc ?? null;
     const framing = requestFraming(this.#head.headers, this.#head.hasBody);
@@ -276,30 +284,13 @@ export class OriginStream {
       return;
     }
     this.#declaredBodyBytes = framing.declaredBytes;
-    const headers = route.hostHeader
+    const headers: Header[] = route.hostHeader
       ? [
           ...framing.headers.filter(([name]) => name.toLowerCase() !== "host"),
           ["host", route.hostHeader],
         ]
       : framing.headers;
-    const request = (secure ? https : http).request({
-      protocol: secure ? "https:" : "http:",
-      ...(route.socketPath
-        ? { socketPath: route.socketPath }
-        : {
-            hostname: override?.address ?? target.hostname,
-            port: override?.port ?? (target.port || (secure ? 443 : 80)),
-          }),
-      method: this.#head.method,
-      path: `${target.pathname}${target.search}`,
-      headers: headers.flat(),
-      setHost: false,
-      agent: route.agent,
-      timeout: route.connectTimeoutMs,
-      ...route.tls,
-      // SNI, certificate checks and the agent for the service's cert_verification_mode.
-      ...(override && secure && vpc ? vpc.tls.requestOptions(override) : {}),
-    });
+    const request = this.#originRequest(route, headers, override, vpc);
     this.#request = request;
     reportOriginFailures(
       request,
@@ -311,7 +302,7 @@ export class OriginStream {
       },
       (code, message) => this.#fail(code, message),
     );
-    request.on("response", (response) => {
+    request.on("response", (response: http.IncomingMessage | OriginHttp1Response) => {
       request.setTimeout(0);
       this.#response = response;
       const status = response.statusCode ?? 502;
@@ -336,6 +327,43 @@ export class OriginStream {
       this.#relay.start();
     });
     if (!this.#head.hasBody) request.end();
+  }
+
+  /**
+   * The request to the origin: plain HTTP through Burrow's own HTTP/1.1 client (origin-http1/),
+   * which hands the response body on as the socket's reads; TLS through node:https.
+   */
+  #originRequest(
+    route: HttpRoute,
+    headers: Header[],
+    override: Target | null,
+    vpc: StreamContext["vpc"] | null,
+  ): http.ClientRequest | OriginHttp1Request {
+    const { target, secure } = route;
+    const host = override?.address ?? unbracketed(target.hostname);
+    const port = override?.port ?? (Number(target.port) || (secure ? 443 : 80));
+    if (!secure && route.agent instanceof OriginHttpAgent) {
+      return new OriginHttp1Request(route.agent, {
+        address: route.socketPath ? { socketPath: route.socketPath } : { host, port },
+        method: this.#head.method,
+        path: `${target.pathname}${target.search}`,
+        headers,
+        timeoutMs: route.connectTimeoutMs,
+      });
+    }
+    return (secure ? https : http).request({
+      protocol: secure ? "https:" : "http:",
+      ...(route.socketPath ? { socketPath: route.socketPath } : { hostname: host, port }),
+      method: this.#head.method,
+      path: `${target.pathname}${target.search}`,
+      headers: headers.flat(),
+      setHost: false,
+      agent: route.agent,
+      timeout: route.connectTimeoutMs,
+      ...route.tls,
+      // SNI, certificate checks and the agent for the service's cert_verification_mode.
+      ...(override && secure && vpc ? vpc.tls.requestOptions(override) : {}),
+    });
   }
 
   /**

@@ -1,5 +1,9 @@
 import type http from "node:http";
 import { type Header, MAX_DATA_CHUNK_BYTES, type SendWindow } from "@burrow/wire";
+import type { OriginHttp1Response } from "./origin-http1/origin-request";
+
+/** An origin's response: node:https's for TLS origins, origin-http1's for plain HTTP. */
+export type OriginResponse = http.IncomingMessage | OriginHttp1Response;
 
 /** Where a relayed response goes: the stream's frames towards the edge. */
 export interface ResponseSink {
@@ -39,7 +43,7 @@ export interface ResponseSink {
  * the origin's response is paused, so at most one frame's worth plus one read is held here.
  */
 export class ResponseRelay {
-  readonly #response: http.IncomingMessage;
+  readonly #response: OriginResponse;
   readonly #window: SendWindow;
   readonly #sink: ResponseSink;
   readonly #head: { status: number; statusText: string; headers: Header[] };
@@ -58,7 +62,7 @@ export class ResponseRelay {
   #done = false;
 
   constructor(
-    response: http.IncomingMessage,
+    response: OriginResponse,
     options: { bodyless: boolean; window: SendWindow; sink: ResponseSink },
   ) {
     this.#response = response;

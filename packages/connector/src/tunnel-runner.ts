@@ -1,4 +1,3 @@
-import http from "node:http";
 import https from "node:https";
 import { setTimeout as sleep } from "node:timers/promises";
 import { CLOSE_CODES } from "@burrow/wire";
@@ -14,6 +13,7 @@ import { sizeHeapForServing } from "./heap-sizing";
 import { mallocTunablesHint, runsOnGlibc } from "./malloc-tunables";
 import { ConnectorMetrics } from "./metrics";
 import type { MetricsSource } from "./metrics-server";
+import { OriginHttpAgent } from "./origin-http1/origin-http-agent";
 import { OriginAgentPool, type OriginRouter, SingleOriginRouter } from "./origin-router";
 import type { VpcOptions } from "./vpc/options";
 
@@ -74,7 +74,7 @@ export class TunnelRunner implements MetricsSource {
   readonly #options: TunnelRunnerOptions;
   readonly #stopping = new AbortController();
   readonly #agent = {
-    http: new http.Agent({ keepAlive: true }),
+    http: new OriginHttpAgent({ keepAlive: true }),
     https: new https.Agent({ keepAlive: true }),
   };
   readonly #slots: ConnectionSlot[];

@@ -1,6 +1,6 @@
-import http from "node:http";
 import https from "node:https";
 import { type Header, INITIAL_WINDOW_BYTES, MAX_DATA_CHUNK_BYTES } from "@burrow/wire";
+import { OriginHttpAgent } from "../origin-http1/origin-http-agent";
 import type { OriginRouter } from "../origin-router";
 import { OriginStream, type RequestHead } from "../origin-stream";
 import type { Exchange, InspectorStore } from "./store";
@@ -24,7 +24,7 @@ export type ReplayRefusal = { ok: false; reason: string };
  */
 const MAX_REPLAY_BODY_BYTES = INITIAL_WINDOW_BYTES;
 /** Replays are local and never over a VPC target, so these agents only exist to fill the slot. */
-const UNUSED_AGENTS = { http: new http.Agent(), https: new https.Agent() };
+const UNUSED_AGENTS = { http: new OriginHttpAgent(), https: new https.Agent() };
 /** Replays have stream ids of their own, far from the edge's, so a log line cannot confuse them. */
 let replayStreamId = 0x7000_0000;
 

@@ -3,6 +3,7 @@ import https from "node:https";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { ConnectorError } from "../connector-error";
+import { OriginHttpAgent } from "../origin-http1/origin-http-agent";
 import { SingleOriginRouter } from "../origin-router";
 import {
   exposureWarning,
@@ -75,7 +76,7 @@ describe("startInspector", () => {
     store: new InspectorStore(),
     router: () =>
       new SingleOriginRouter(new URL("http://127.0.0.1:1"), {
-        http: new http.Agent(),
+        http: new OriginHttpAgent(),
         https: new https.Agent(),
       }),
     tunnelName: "t",

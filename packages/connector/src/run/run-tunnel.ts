@@ -6,6 +6,7 @@ import { parseIngress } from "../ingress/rules";
 import { type InspectAddress, startInspector } from "../inspector/server";
 import { InspectorStore } from "../inspector/store";
 import { metricsAddress, startMetricsServer } from "../metrics-server";
+import type { OriginHttpAgent } from "../origin-http1/origin-http-agent";
 import { IngressRouter, type OriginRouter, SingleOriginRouter } from "../origin-router";
 import { TunnelRunner } from "../tunnel-runner";
 import type { VpcOptions } from "../vpc/options";
@@ -163,7 +164,7 @@ function remoteRouter(
 /** `--url` on a named tunnel: pooled agents with cloudflared's default originRequest. */
 function plainAgents(pool: TunnelRunner["originAgents"]) {
   return {
-    http: pool.agentFor(false, null, DEFAULT_ORIGIN_REQUEST),
+    http: pool.agentFor(false, null, DEFAULT_ORIGIN_REQUEST) as OriginHttpAgent,
     https: pool.agentFor(true, null, DEFAULT_ORIGIN_REQUEST) as https.Agent,
   };
 }
