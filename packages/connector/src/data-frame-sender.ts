@@ -21,8 +21,8 @@ const MASKED = 0x80;
 const NATIVE_MASK_FROM_BYTES = 48;
 
 /**
- * Sends `data` frames as masked WebSocket messages straight from the chunks node:http handed
- * over: each chunk is masked in place (unless the key is zero) and written as it is, between the
+ * Sends `data` frames as masked WebSocket messages straight from the chunks the origin's client
+ * handed over: each chunk is masked in place (unless the key is zero) and written as it is, between the
  * frame's headers and its padding, so the connector adds no copy of its own to a body's bytes.
  *
  * `ws.send` copies every message once more to mask it (a client must mask every byte, RFC 6455
@@ -33,11 +33,12 @@ const NATIVE_MASK_FROM_BYTES = 48;
  * the pieces leave in one writev. Connector CPU per downloaded MiB, paired runs against the pooled
  * copy: 1.65 → 1.15–1.20 ms at load ≈ 2 (not confirmed at load 4–5, where runs spread 1.6–4.4),
  * and 4.7–4.8 → 2.0–3.6 ms without bufferutil (scripts/bench/README.md, session 6). The copy
- * node:http's parser makes of every body chunk remains (perf: memmove ≈ 16 % of the CPU).
+ * node:http's parser made of every body chunk is gone for plain-HTTP origins since session 11
+ * (origin-http1/: the chunks are the socket's own reads); TLS origins still pay it.
  *
  * The chunks are taken over: they are masked in place, so the caller must not read them again
- * (the response relay hands over what node:http read for it; the inspector copies what it keeps
- * before). Masking uses bufferutil when it loads, else a loop over 32-bit words: the packaged
+ * (the response relay hands over what the origin's client read for it; the inspector copies what
+ * it keeps before). Masking uses bufferutil when it loads, else a loop over 32-bit words: the packaged
  * connector ships without bufferutil, and ws's own JavaScript fallback masks byte by byte
  * (≈ 1.2–1.8 ms per MiB in a micro-benchmark here, against ≈ 0.2 for words and ≈ 0.1 native).
  *

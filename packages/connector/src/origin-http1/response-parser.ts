@@ -61,7 +61,8 @@ type State =
  * Reads one HTTP/1.1 response from an origin as its bytes arrive (RFC 9112): skips 1xx interim
  * heads, then frames the body by the request method, status, Transfer-Encoding and
  * Content-Length, handing on views of the reads with no copy. node:http's parser copies every body
- * chunk into a new buffer; this is most of what replacing it saves (origin-http1/README).
+ * chunk into a new buffer; this is most of what replacing it saves (packages/connector/README.md,
+ * "Plain-HTTP origins").
  *
  * Anything that could make this connector and the origin disagree on where the response ends
  * (conflicting or malformed lengths, a bad chunk line, control characters in a head) fails the
