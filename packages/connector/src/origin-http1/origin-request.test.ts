@@ -708,6 +708,51 @@ describe("OriginHttp1Request against crafted origins", { timeout: 20_000 }, () =
       expect(Buffer.concat(chunks).equals(expected)).toBe(true);
   });
 
+  it("holds no 64 KiB read buffer for the few bytes of each event of a stream, and reads a download into buffers of its own", async () => {
+    const events = Array.from({ length: 30 }, (_, i) => `data: event ${i}\n\n`);
+    const big = Buffer.alloc(2 * 1024 * 1024, 7);
+    const origin = await rawOrigin(({ socket }, head) => {
+      if (head.startsWith("GET /big ")) {
+        socket.write(`HTTP/1.1 200 OK\r\nContent-Length: ${big.byteLength}\r\n\r\n`);
+        socket.write(big);
+        return;
+      }
+      // An event stream of unknown length: one small chunk per turn, so one read per event.
+      socket.write("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n");
+      const writeFrom = (i: number) => {
+        if (i === events.length) {
+          socket.write("0\r\n\r\n");
+          return;
+        }
+        socket.write(`${Buffer.byteLength(events[i]!).toString(16)}\r\n${events[i]}\r\n`);
+        setTimeout(() => writeFrom(i + 1), 2);
+      };
+      writeFrom(0);
+    });
+    const agent = newAgent();
+    const stream = send(agent, origin.address, { path: "/events" });
+    stream.end();
+    const streamed: Uint8Array[] = [];
+    const streamDone = exchange(stream, (response) =>
+      response.on("data", (chunk: Uint8Array) => streamed.push(chunk)),
+    );
+    expect((await streamDone).body.toString()).toBe(events.join(""));
+    // Each event was copied out of the shared read buffer into Node's small-buffer pool.
+    for (const chunk of streamed)
+      expect(chunk.buffer.byteLength).toBeLessThanOrEqual(Buffer.poolSize);
+
+    const download = send(agent, origin.address, { path: "/big" });
+    download.end();
+    const downloaded: Uint8Array[] = [];
+    const downloadDone = exchange(download, (response) =>
+      response.on("data", (chunk: Uint8Array) => downloaded.push(chunk)),
+    );
+    expect((await downloadDone).body.equals(big)).toBe(true);
+    // After its first read, a download's body arrives as views of 64 KiB reads, not copies.
+    const views = downloaded.filter((chunk) => chunk.buffer.byteLength === 64 * 1024);
+    expect(views.length).toBeGreaterThan(downloaded.length / 2);
+  });
+
   it("does not reuse a connection that sent bytes past the response", async () => {
     const origin = await rawOrigin(({ socket }, _, index) =>
       socket.write(

@@ -12,7 +12,12 @@ import { type ResponseHead, ResponseParser } from "./response-parser";
 
 const CRLF = Buffer.from("\r\n", "latin1");
 const LAST_CHUNK = Buffer.from("0\r\n\r\n", "latin1");
-/** A read of its own per 64 KiB (Node's socket read size) once this much body is still to come. */
+/**
+ * A read gets a buffer of its own (Node's socket read size, 64 KiB) once this much body is still
+ * to come and the last read brought this much: a body that arrives in small reads (an event
+ * stream, a slow origin) is copied out of the shared buffer instead, so no 64 KiB buffer is held
+ * for a few bytes.
+ */
 const OWN_READ_BUFFER_FROM_BYTES = 16 * 1024;
 const READ_BUFFER_BYTES = 64 * 1024;
 
@@ -53,6 +58,7 @@ export class OriginHttp1Request extends EventEmitter implements ConnectionReader
   #settled = false;
   /** The read being parsed is in SHARED_READ_BUFFER: body bytes are copied out of it. */
   #readShared = true;
+  #lastReadBytes = 0;
 
   constructor(agent: OriginHttpAgent, options: OriginRequestOptions) {
     super();
@@ -173,13 +179,16 @@ export class OriginHttp1Request extends EventEmitter implements ConnectionReader
    * buffer); otherwise the shared one, with the few body bytes copied.
    */
   readBuffer(): Uint8Array {
-    const own = this.#parser.bodyBytesExpected() >= OWN_READ_BUFFER_FROM_BYTES;
+    const own =
+      this.#lastReadBytes >= OWN_READ_BUFFER_FROM_BYTES &&
+      this.#parser.bodyBytesExpected() >= OWN_READ_BUFFER_FROM_BYTES;
     return own ? Buffer.allocUnsafeSlow(READ_BUFFER_BYTES) : SHARED_READ_BUFFER;
   }
 
   read(bytes: Uint8Array): void {
     if (this.#settled) return;
     this.#readShared = bytes.buffer === SHARED_READ_BUFFER.buffer;
+    this.#lastReadBytes = bytes.byteLength;
     const result = this.#parser.execute(bytes);
     if (typeof result === "number") {
       if (result > 0) this.#extraBytes = true;
