@@ -8,7 +8,9 @@ import {
 } from "@burrow/tunnel-contract";
 import { CONNECT_PATH, HANDSHAKE_HEADERS } from "@burrow/wire";
 import { Hono } from "hono";
+import { clientKey } from "./connection/admission";
 import { authenticateConnector } from "./connector-auth";
+import { ConnectorLoginLimit } from "./connector-login-limit";
 import { PUBLIC_ERRORS, publicError } from "./error-page";
 import { headersFit, INTERNAL_HEADER_PREFIX } from "./forwarded-headers";
 import { forgetRoute, routeFor } from "./hostname-routes";
@@ -23,6 +25,7 @@ export { Tunnel } from "./tunnel/tunnel";
  * 127.0.0.1, localhost): minting is forwarded to the quick-tunnel Worker, connectors attach here.
  */
 const apex = new Hono<{ Bindings: Env }>();
+const loginLimit = new ConnectorLoginLimit();
 
 apex.get("/", (c) =>
   c.json(successBody({ service: "burrow-edge", mint: "POST /tunnel", connect: "GET /connect" })),
@@ -39,7 +42,22 @@ apex.get(CONNECT_PATH, async (c) => {
   if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
     throw new ApiError(426, "bad_request", "connect with a WebSocket upgrade");
   }
-  const tunnel = await authenticateConnector(c.env.DB, c.req.raw);
+  const address = clientKey(visitorIp(c.req.raw, c.env));
+  const refusedFor = loginLimit.refusedFor(address, Date.now());
+  if (refusedFor > 0) {
+    throw new ApiError(
+      429,
+      "rate_limited",
+      `too many failed connector logins from this address; retry in ${refusedFor} s`,
+      { "retry-after": String(refusedFor) },
+    );
+  }
+  const tunnel = await authenticateConnector(c.env.DB, c.req.raw).catch(async (error) => {
+    if (error instanceof ApiError && error.status === 401) {
+      await loginLimit.failed(c.env.CONNECT_FAILURE_RATE_LIMIT, address, Date.now());
+    }
+    throw error;
+  });
   const header = (name: string) => c.req.header(name) ?? "";
   const tunnelObject = c.env.TUNNEL.getByName(tunnel.id);
   const admitted = await tunnelObject.admitConnection({

@@ -1,36 +1,7 @@
 import { env, exports } from "cloudflare:workers";
-import { createTunnel, getTunnel, hashSecret } from "@burrow/registry";
-import { HANDSHAKE_HEADERS } from "@burrow/wire";
+import { getTunnel } from "@burrow/registry";
 import { describe, expect, it } from "vitest";
-
-/** A quick tunnel written straight to D1, with the secret a connector would present. */
-async function seedTunnel(): Promise<{ id: string; secret: string }> {
-  const id = crypto.randomUUID();
-  const secretBytes = crypto.getRandomValues(new Uint8Array(32));
-  await createTunnel(env.DB, {
-    id,
-    accountTag: "0".repeat(32),
-    name: `qt-${id.replace(/-/g, "")}`,
-    kind: "quick",
-    secretHash: await hashSecret(secretBytes),
-    createdAt: Date.now(),
-  });
-  return { id, secret: btoa(String.fromCharCode(...secretBytes)) };
-}
-
-/** Opens a connector WebSocket through the edge's /connect, as the real connector does. */
-async function connect(tunnel: { id: string; secret: string }, secret = tunnel.secret) {
-  const response = await exports.default.fetch("http://127.0.0.1/connect", {
-    headers: {
-      upgrade: "websocket",
-      authorization: `Bearer ${secret}`,
-      [HANDSHAKE_HEADERS.tunnelId]: tunnel.id,
-      [HANDSHAKE_HEADERS.connectorId]: "test",
-    },
-  });
-  response.webSocket?.accept();
-  return response;
-}
+import { connectConnector as connect, seedConnectorTunnel as seedTunnel } from "./seed";
 
 async function inactiveSince(id: string): Promise<number | null> {
   return (await getTunnel(env.DB, id))?.connsInactiveAt ?? null;

@@ -17,5 +17,7 @@ export function tunnelHostMiniflare(extraBindings: Record<string, Json>) {
       TUNNEL_CONNECTION: { className: "TunnelConnection", useSQLite: true },
     },
     bindings: { ...workerVars("wrangler.toml"), ...extraBindings },
+    // As wrangler.toml's [[ratelimits]] for the edge.
+    ratelimits: { CONNECT_FAILURE_RATE_LIMIT: { simple: { limit: 20, period: 60 } } },
   };
 }
