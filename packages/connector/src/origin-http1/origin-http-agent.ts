@@ -58,12 +58,16 @@ export class OriginHttpAgent extends http.Agent {
     return this.#keepAlive;
   }
 
-  /** An idle connection to `address`, or a new one (then `reused` is false), read by `reader`. */
+  /**
+   * An idle connection to `address`, or a new one (then `reused` is false), read by `reader`.
+   * `skipIdle` skips the idle ones (a retry after a reused one turned out closed).
+   */
   connection(
     address: OriginAddress,
     reader: ConnectionReader,
+    skipIdle = false,
   ): { socket: net.Socket; reused: boolean } {
-    const idle = this.#idle.get(addressKey(address));
+    const idle = skipIdle ? undefined : this.#idle.get(addressKey(address));
     let socket = idle?.pop();
     // A connection destroyed while idle leaves the pool on its 'close', which comes a turn
     // later; one taken in between would fail its request with a hang-up.

@@ -581,6 +581,67 @@ describe("OriginHttp1Request against crafted origins", { timeout: 20_000 }, () =
     expect(error.code).toBe("ECONNRESET");
   });
 
+  describe("a kept-alive connection the origin closed as it was reused", () => {
+    /**
+     * An origin that answers the first request on its first connection, then closes that
+     * connection without answering the second (as an origin's idle timeout races a reuse);
+     * later connections answer, or with `closeAll` close unanswered too.
+     */
+    async function closingOrigin(closeAll = false) {
+      return rawOrigin((connection, _, index) => {
+        const first = connection === origin.connections[0];
+        if ((first && index === 0) || (!first && !closeAll)) {
+          connection.socket.write(`HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok`);
+        } else {
+          connection.socket.destroy();
+        }
+      });
+    }
+    let origin: Awaited<ReturnType<typeof rawOrigin>>;
+
+    it("sends a bodiless GET again on a fresh connection, as Go's net/http does", async () => {
+      origin = await closingOrigin();
+      const agent = newAgent();
+      const first = send(agent, origin.address, { path: "/a" });
+      first.end();
+      expect((await exchange(first)).body.toString()).toBe("ok");
+      const second = send(agent, origin.address, { path: "/b" });
+      second.end();
+      expect((await exchange(second)).body.toString()).toBe("ok");
+      expect(origin.connections).toHaveLength(2);
+      expect(origin.connections[1]!.received).toMatch(/^GET \/b HTTP\/1\.1\r\n/);
+    });
+
+    it("does not send a POST again: the origin may have acted on it", async () => {
+      origin = await closingOrigin();
+      const agent = newAgent();
+      const first = send(agent, origin.address, { path: "/a" });
+      first.end();
+      await exchange(first);
+      const post = send(agent, origin.address, {
+        method: "POST",
+        path: "/b",
+        headers: [["content-length", "3"]],
+      });
+      post.write(Buffer.from("abc"));
+      post.end();
+      expect((await requestError(post)).code).toBe("ECONNRESET");
+      expect(origin.connections).toHaveLength(1);
+    });
+
+    it("sends it again only once", async () => {
+      origin = await closingOrigin(true);
+      const agent = newAgent();
+      const first = send(agent, origin.address, { path: "/a" });
+      first.end();
+      await exchange(first);
+      const second = send(agent, origin.address, { path: "/b" });
+      second.end();
+      expect((await requestError(second)).code).toBe("ECONNRESET");
+      expect(origin.connections).toHaveLength(2);
+    });
+  });
+
   it("fails with ECONNRESET when the origin resets the connection before any response", async () => {
     const origin = await rawOrigin(({ socket }) => socket.resetAndDestroy());
     const request = send(newAgent(), origin.address);

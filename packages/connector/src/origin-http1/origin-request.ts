@@ -11,6 +11,11 @@ import { requestHead } from "./request-head";
 import { type ResponseHead, ResponseParser } from "./response-parser";
 
 const CRLF = Buffer.from("\r\n", "latin1");
+/**
+ * Methods a request may be sent again for when a kept-alive connection turned out closed before
+ * any answer: Go's net/http (so cloudflared) retries exactly these, when no body was sent.
+ */
+const REPLAYABLE_METHODS = new Set(["GET", "HEAD", "OPTIONS", "TRACE"]);
 const LAST_CHUNK = Buffer.from("0\r\n\r\n", "latin1");
 /**
  * A read gets a buffer of its own (Node's socket read size, 64 KiB) once this much body is still
@@ -44,7 +49,14 @@ export interface OriginRequestOptions {
 export class OriginHttp1Request extends EventEmitter implements ConnectionReader {
   readonly #agent: OriginHttpAgent;
   readonly #address: OriginAddress;
-  readonly #socket: net.Socket;
+  #socket: net.Socket;
+  /** The head as written, kept while the request may be sent again on a fresh connection. */
+  #replayHead: Buffer | null;
+  /** The connection came from the idle pool (the origin may have closed it meanwhile). */
+  #reused: boolean;
+  #timeoutMs: number;
+  /** Some byte of the response has arrived on this connection. */
+  #answered = false;
   readonly #parser: ResponseParser;
   readonly #chunked: boolean;
   /** Body bytes still to write under a Content-Length (then the body is complete at 0). */
@@ -68,6 +80,10 @@ export class OriginHttp1Request extends EventEmitter implements ConnectionReader
     this.#chunked = head.framing === "chunked";
     this.#lengthLeft = head.framing === "length" ? head.declaredBytes : null;
     this.#closes = head.closes;
+    const bodiless =
+      head.framing === "none" || (head.framing === "length" && head.declaredBytes === 0);
+    this.#replayHead = bodiless && REPLAYABLE_METHODS.has(options.method) ? head.bytes : null;
+    this.#timeoutMs = options.timeoutMs;
     // A read is parsed whole, but a listener may destroy the exchange midway through it: the
     // rest of that read is dropped, as destroy() promises no event after it.
     this.#parser = new ResponseParser(
@@ -85,19 +101,46 @@ export class OriginHttp1Request extends EventEmitter implements ConnectionReader
       },
       { headRequest: options.method === "HEAD" },
     );
-    const { socket } = agent.connection(options.address, this);
+    const { socket, reused } = agent.connection(options.address, this);
     this.#socket = socket;
+    this.#reused = reused;
+    this.#attach(head.bytes);
+  }
+
+  /** Listens to the current connection and writes the head on it. */
+  #attach(head: Buffer): void {
+    const socket = this.#socket;
     socket.on("end", this.#onEnd);
     socket.on("error", this.#onError);
     socket.on("close", this.#onClose);
     socket.on("timeout", this.#onTimeout);
-    if (options.timeoutMs > 0) socket.setTimeout(options.timeoutMs);
+    if (this.#timeoutMs > 0) socket.setTimeout(this.#timeoutMs);
     this.#cork();
-    socket.write(head.bytes);
+    socket.write(head);
     // Listeners are attached by the caller after construction, as with http.request.
     process.nextTick(() => {
-      if (!this.#settled) this.emit("socket", socket);
+      if (!this.#settled && this.#socket === socket) this.emit("socket", socket);
     });
+  }
+
+  /**
+   * A kept-alive connection that closed before any byte of the answer: the origin closed it as
+   * it was taken (an origin's idle timeout, Node's is 5 s). A bodiless GET, HEAD, OPTIONS or TRACE
+   * goes again once on a fresh connection, as Go's net/http does for cloudflared, instead of
+   * failing the visitor with a 502. Anything with a body, or any other method, is not repeated:
+   * the origin may have acted on it.
+   */
+  #retried(): boolean {
+    const head = this.#replayHead;
+    if (!head || !this.#reused || this.#answered || this.#response) return false;
+    this.#replayHead = null;
+    this.#detach();
+    this.#socket.destroy();
+    const { socket } = this.#agent.connection(this.#address, this, true);
+    this.#socket = socket;
+    this.#reused = false;
+    this.#attach(head);
+    return true;
   }
 
   /** Writes a body chunk; `callback` runs once it has been handed to the kernel. */
@@ -140,6 +183,7 @@ export class OriginHttp1Request extends EventEmitter implements ConnectionReader
 
   /** Changes the inactivity timeout before the response head; 0 turns it off. */
   setTimeout(ms: number): void {
+    this.#timeoutMs = ms;
     if (!this.#settled) this.#socket.setTimeout(ms);
   }
 
@@ -188,6 +232,9 @@ export class OriginHttp1Request extends EventEmitter implements ConnectionReader
   read(bytes: Uint8Array): void {
     if (this.#settled) return;
     this.#readShared = bytes.buffer === SHARED_READ_BUFFER.buffer;
+    this.#answered = true;
+    // Once answered, the head is never sent again.
+    this.#replayHead = null;
     this.#lastReadBytes = bytes.byteLength;
     const result = this.#parser.execute(bytes);
     if (typeof result === "number") {
@@ -204,7 +251,7 @@ export class OriginHttp1Request extends EventEmitter implements ConnectionReader
   }
 
   #onEnd = (): void => {
-    if (this.#settled) return;
+    if (this.#settled || this.#retried()) return;
     const failure = this.#parser.finish();
     if (failure === null) {
       // A body read until close ended with it; the connection is spent either way.
@@ -215,11 +262,11 @@ export class OriginHttp1Request extends EventEmitter implements ConnectionReader
   };
 
   #onError = (error: Error): void => {
-    if (!this.#settled) this.#broken(error);
+    if (!this.#settled && !this.#retried()) this.#broken(error);
   };
 
   #onClose = (): void => {
-    if (!this.#settled) {
+    if (!this.#settled && !this.#retried()) {
       this.#broken(Object.assign(new Error("socket hang up"), { code: "ECONNRESET" }));
     }
   };
