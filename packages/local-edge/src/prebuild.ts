@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
-import { REPO_ROOT, workerVars } from "./worker-configs";
+import { REPO_ROOT, workerRateLimits, workerVars } from "./worker-configs";
 
 /**
  * Bundles a Worker exactly as `wrangler deploy` would, without deploying, and returns the bundle's
@@ -50,6 +50,7 @@ export function prebuiltTunnelWorkers(buildDir: string) {
         TUNNEL_CONNECTION: { className: "TunnelConnection", useSQLite: true },
       },
       bindings: workerVars("wrangler.toml"),
+      ratelimits: workerRateLimits("wrangler.toml"),
     },
     {
       ...common,

@@ -55,3 +55,26 @@ export function workerVars(config: string): Record<string, string> {
     ]),
   );
 }
+
+/** One `[[ratelimits]]` entry of a wrangler config. */
+interface RateLimitConfig {
+  name: string;
+  simple: { limit: number; period: 10 | 60 };
+}
+
+/**
+ * A Worker's `[[ratelimits]]` as Miniflare's `ratelimits` option, read from its wrangler config,
+ * for pools that run it as a prebuilt or main Worker (wrangler only fills them in for the Worker
+ * it was pointed at).
+ */
+export function workerRateLimits(
+  config: string,
+): Record<string, { simple: { limit: number; period: 10 | 60 } }> {
+  const parsed = readConfig({ config: path.resolve(REPO_ROOT, config) });
+  return Object.fromEntries(
+    (parsed.ratelimits ?? []).map((rateLimit: RateLimitConfig) => [
+      rateLimit.name,
+      { simple: { limit: rateLimit.simple.limit, period: rateLimit.simple.period } },
+    ]),
+  );
+}

@@ -1,5 +1,5 @@
 import type { Json } from "miniflare";
-import { workerVars } from "../../../packages/local-edge/src/worker-configs";
+import { workerRateLimits, workerVars } from "../../../packages/local-edge/src/worker-configs";
 
 /**
  * Miniflare options for running the edge Worker (and so the real Tunnel Durable Object) as the
@@ -17,7 +17,6 @@ export function tunnelHostMiniflare(extraBindings: Record<string, Json>) {
       TUNNEL_CONNECTION: { className: "TunnelConnection", useSQLite: true },
     },
     bindings: { ...workerVars("wrangler.toml"), ...extraBindings },
-    // As wrangler.toml's [[ratelimits]] for the edge.
-    ratelimits: { CONNECT_FAILURE_RATE_LIMIT: { simple: { limit: 20, period: 60 } } },
+    ratelimits: workerRateLimits("wrangler.toml"),
   };
 }
